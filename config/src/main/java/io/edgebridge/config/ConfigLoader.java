@@ -1,5 +1,6 @@
 package io.edgebridge.config;
 
+import io.edgebridge.config.internal.ConfigReader;
 import java.nio.file.Path;
 import java.util.Collection;
 import java.util.function.Function;
@@ -11,12 +12,14 @@ import java.util.function.Function;
  */
 public final class ConfigLoader {
 
+    private final ConfigReader reader;
+
     /**
      * @param sinkTypes   the sink types that may appear in {@code type:}
      * @param environment lookup for {@code ${NAME}} substitution (usually {@code System::getenv})
      */
     public ConfigLoader(Collection<? extends SinkType> sinkTypes, Function<String, String> environment) {
-        throw new UnsupportedOperationException("being written");
+        this.reader = new ConfigReader(sinkTypes, environment);
     }
 
     public ConfigLoader(Collection<? extends SinkType> sinkTypes) {
@@ -25,11 +28,11 @@ public final class ConfigLoader {
 
     /** Loads a YAML file or a directory of YAML files. */
     public BridgeConfig load(Path fileOrDirectory) throws ConfigException {
-        throw new UnsupportedOperationException("being written");
+        return reader.load(fileOrDirectory);
     }
 
     /** Loads configuration text that did not come from a file (tests, a module twin). */
     public BridgeConfig parse(String yaml, String sourceName) throws ConfigException {
-        throw new UnsupportedOperationException("being written");
+        return reader.parse(yaml, sourceName);
     }
 }

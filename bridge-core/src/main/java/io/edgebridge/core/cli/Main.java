@@ -1,0 +1,41 @@
+package io.edgebridge.core.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code edgebridge <command>}: the daemon's command line. */
+@Command(name = "edgebridge",
+        mixinStandardHelpOptions = true,
+        versionProvider = VersionCommand.Provider.class,
+        description = "Local-to-cloud MQTT bridge.",
+        subcommands = {RunCommand.class, ValidateCommand.class, ExplainCommand.class, VersionCommand.class,
+                CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+
+    /** Exit code for a configuration that does not load. */
+    public static final int EXIT_INVALID_CONFIG = 2;
+    /** Exit code for a failure while running (broker port taken, spool locked, ...). */
+    public static final int EXIT_RUNTIME_FAILURE = 1;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(execute(args));
+    }
+
+    /** Runs a command and returns its exit code (used by tests, which must not exit the JVM). */
+    public static int execute(String... args) {
+        CommandLine cli = new CommandLine(new Main());
+        cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
+            commandLine.getErr().println("edgebridge: " + ex.getMessage());
+            return EXIT_RUNTIME_FAILURE;
+        });
+        return cli.execute(args);
+    }
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+}

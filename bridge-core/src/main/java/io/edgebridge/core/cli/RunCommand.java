@@ -1,0 +1,66 @@
+package io.edgebridge.core.cli;
+
+import io.edgebridge.config.BridgeConfig;
+import io.edgebridge.core.api.SinkFactory;
+import io.edgebridge.core.internal.Bridge;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+/**
+ * {@code edgebridge run --config PATH}: runs until SIGTERM or SIGINT, then stops gracefully and
+ * exits 0.
+ */
+@Command(name = "run", description = "Run the bridge until SIGTERM/SIGINT.")
+final class RunCommand implements Callable<Integer> {
+
+    private static final Logger log = LoggerFactory.getLogger(RunCommand.class);
+
+    @Mixin
+    ConfigOption config;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        List<SinkFactory> factories = ConfigOption.factories();
+        BridgeConfig loaded = config.load(factories, spec.commandLine().getErr());
+        if (loaded == null) {
+            return Main.EXIT_INVALID_CONFIG;
+        }
+        log.info("{} starting with {}", VersionCommand.describe(), config.path);
+        Bridge bridge = new Bridge(loaded, factories, new SimpleMeterRegistry());
+        CountDownLatch stopRequested = new CountDownLatch(1);
+        Signals.onTermination(stopRequested::countDown);
+        // Safety net for exits that bypass the signal handlers (System.exit elsewhere, signal API missing).
+        Thread hook = new Thread(bridge::stop, "edgebridge-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            bridge.start();
+        } catch (Exception e) {
+            log.error("EdgeBridge could not start: {}", e.getMessage());
+            spec.commandLine().getErr().println("edgebridge: could not start: " + e.getMessage());
+            removeHook(hook);
+            return Main.EXIT_RUNTIME_FAILURE;
+        }
+        stopRequested.await();
+        bridge.stop();
+        removeHook(hook);
+        return 0;
+    }
+
+    private static void removeHook(Thread hook) {
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException e) {
+            // already shutting down
+        }
+    }
+}

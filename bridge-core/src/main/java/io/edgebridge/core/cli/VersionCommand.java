@@ -1,0 +1,46 @@
+package io.edgebridge.core.cli;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code edgebridge version}. */
+@Command(name = "version", description = "Print the version.")
+final class VersionCommand implements Callable<Integer> {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    static String version() {
+        try (InputStream in = VersionCommand.class.getResourceAsStream("/edgebridge-version.properties")) {
+            Properties p = new Properties();
+            if (in != null) {
+                p.load(in);
+            }
+            return p.getProperty("version", "unknown");
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+
+    static String describe() {
+        return "EdgeBridge " + version() + " (Java " + Runtime.version() + ", " + System.getProperty("os.name") + " "
+                + System.getProperty("os.arch") + ")";
+    }
+
+    @Override
+    public Integer call() {
+        spec.commandLine().getOut().println(describe());
+        return 0;
+    }
+
+    static final class Provider implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {describe()};
+        }
+    }
+}

@@ -1,0 +1,20 @@
+package io.edgebridge.core.internal.local;
+
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Where the local broker hands every message that arrives on a possibly bridged topic.
+ */
+public interface Intake {
+
+    /** The hop marker: a user property on every message EdgeBridge publishes locally. */
+    String HOP_MARKER = "edgebridge-hop";
+
+    /**
+     * Takes responsibility for a local message. The future completes when the device (or broker)
+     * may be acknowledged: the message is durable in the spool, or no route wants it. It fails
+     * when the message was not accepted ({@code SpoolFullException} with refuse-new, a spool
+     * error, or intake stopping); then the device must not get a success acknowledgement.
+     */
+    CompletableFuture<Void> accept(String topic, byte[] payload, int qos, boolean retain);
+}

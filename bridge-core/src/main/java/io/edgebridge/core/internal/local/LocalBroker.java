@@ -1,0 +1,34 @@
+package io.edgebridge.core.internal.local;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The broker devices publish to: embedded HiveMQ CE or an external broker. The bridge takes
+ * upstream messages from it ({@link Intake}) and publishes downstream messages and dead letters to
+ * it.
+ */
+public interface LocalBroker {
+
+    /**
+     * Starts the broker if embedded, connects the bridge's session, and begins handing messages on
+     * {@code subscriptions} (MQTT filters) to {@code intake}. Completes when the broker accepts
+     * connections; the session may still be connecting.
+     */
+    CompletableFuture<Void> start(Intake intake, List<String> subscriptions);
+
+    /**
+     * Publishes a message locally with QoS 1 and the hop marker; completes at the local PUBACK.
+     */
+    CompletableFuture<Void> publish(String topic, byte[] payload, boolean retain, Map<String, String> properties);
+
+    /** Stops taking new upstream messages; those arriving from now on are not acknowledged by the bridge. */
+    void stopIntake();
+
+    /** Whether the bridge's session to the broker is connected. */
+    boolean isConnected();
+
+    /** Disconnects the session and stops an embedded broker. Idempotent. */
+    void close();
+}

@@ -1,0 +1,102 @@
+package io.edgebridge.core.internal.local;
+
+import io.edgebridge.core.internal.mqtt.IncomingMessage;
+import io.edgebridge.core.internal.mqtt.MqttLink;
+import io.edgebridge.core.internal.mqtt.OutgoingMessage;
+import io.edgebridge.core.internal.spool.SpoolFullException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The bridge's MQTT session on the local broker: publishes (downstream, dead letters) with the hop
+ * marker, and optionally intake through QoS 1 subscriptions with No-Local and manual
+ * acknowledgement: a message is acknowledged only after it is spooled, so one that was not stays
+ * in the broker's session and is redelivered after a reconnect.
+ */
+final class MqttIntakeSession {
+
+    private static final Logger log = LoggerFactory.getLogger(MqttIntakeSession.class);
+
+    private final MqttLink link;
+    private final String hopValue;
+    private volatile Intake intake;
+    private volatile boolean intakeStopped;
+
+    MqttIntakeSession(MqttLink link, String hopValue) {
+        this.link = link;
+        this.hopValue = hopValue;
+    }
+
+    /** Connects; with a non-null {@code intake}, subscribes to {@code subscriptions} once connected. */
+    CompletableFuture<Void> start(Intake intake, List<String> subscriptions) {
+        this.intake = intake;
+        link.onMessage(this::onMessage);
+        CompletableFuture<Void> connected = link.connect();
+        if (intake != null && !subscriptions.isEmpty()) {
+            connected.thenCompose(v -> link.subscribe(subscriptions, true))
+                    .whenComplete((v, error) -> {
+                        if (error != null) {
+                            log.atError().addKeyValue("filters", subscriptions)
+                                    .log("local subscription failed: {}", error.getMessage());
+                        } else {
+                            log.atInfo().addKeyValue("filters", subscriptions).log("local intake subscribed");
+                        }
+                    });
+        }
+        return connected;
+    }
+
+    private void onMessage(IncomingMessage message) {
+        Intake target = intake;
+        if (target == null || message.userProperties().containsKey(Intake.HOP_MARKER)) {
+            message.ack();
+            return;
+        }
+        if (intakeStopped) {
+            return; // not acknowledged: the broker redelivers it to the next session
+        }
+        target.accept(message.topic(), message.payload(), message.qos(), message.retain())
+                .whenComplete((ok, error) -> {
+                    if (error == null) {
+                        message.ack();
+                        return;
+                    }
+                    Throwable cause = error instanceof CompletionException && error.getCause() != null
+                            ? error.getCause() : error;
+                    if (cause instanceof SpoolFullException) {
+                        // refuse-new: the broker cannot be told "no"; the message is dropped and counted.
+                        message.ack();
+                    } else {
+                        log.atError().addKeyValue("topic", message.topic())
+                                .log("message not spooled, left unacknowledged for redelivery: {}", cause.getMessage());
+                    }
+                });
+    }
+
+    CompletableFuture<Void> publish(String topic, byte[] payload, boolean retain, Map<String, String> properties) {
+        Map<String, String> userProperties = properties;
+        if (link.supportsUserProperties()) {
+            userProperties = new LinkedHashMap<>(properties);
+            userProperties.put(Intake.HOP_MARKER, hopValue);
+        }
+        return link.publish(new OutgoingMessage(topic, payload, 1, retain, userProperties, Optional.empty()));
+    }
+
+    void stopIntake() {
+        intakeStopped = true;
+    }
+
+    boolean isConnected() {
+        return link.isConnected();
+    }
+
+    void close() {
+        link.disconnect().join();
+    }
+}

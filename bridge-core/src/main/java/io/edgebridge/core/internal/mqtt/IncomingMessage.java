@@ -1,0 +1,16 @@
+package io.edgebridge.core.internal.mqtt;
+
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A message received on an {@link MqttLink}. It stays unacknowledged (so the broker redelivers it
+ * after a reconnect) until {@link #ack()} is called.
+ */
+public record IncomingMessage(String topic, byte[] payload, int qos, boolean retain, Map<String, String> userProperties,
+        Optional<String> contentType, Runnable acknowledger) {
+
+    public void ack() {
+        acknowledger.run();
+    }
+}

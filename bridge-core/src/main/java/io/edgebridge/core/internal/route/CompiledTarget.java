@@ -1,0 +1,71 @@
+package io.edgebridge.core.internal.route;
+
+import io.edgebridge.config.Target;
+import io.edgebridge.core.api.OutboundMessage;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** One target of an upstream route, ready to render messages for its sink. */
+public final class CompiledTarget {
+
+    private final String route;
+    private final String sink;
+    private final CompiledTemplate topic;
+    private final int qos;
+    private final boolean retain;
+    private final PayloadRenderer payload;
+    private final String[] propertyNames;
+    private final CompiledTemplate[] propertyValues;
+    private final Optional<CompiledTemplate> contentType;
+    private final Optional<Object> sinkOptions;
+    private final TargetMeters meters;
+
+    CompiledTarget(String route, Target target, List<String> bindingNames, TargetMeters meters) {
+        this.route = route;
+        this.sink = target.sink();
+        this.topic = CompiledTemplate.compile(target.topic(), bindingNames);
+        this.qos = target.qos();
+        this.retain = target.retain();
+        this.payload = PayloadRenderer.of(target.payload(), bindingNames);
+        this.propertyNames = target.properties().keySet().toArray(new String[0]);
+        this.propertyValues = target.properties().values().stream()
+                .map(t -> CompiledTemplate.compile(t, bindingNames))
+                .toArray(CompiledTemplate[]::new);
+        this.contentType = target.contentType().map(t -> CompiledTemplate.compile(t, bindingNames));
+        this.sinkOptions = target.sinkOptions();
+        this.meters = meters;
+    }
+
+    public String route() {
+        return route;
+    }
+
+    public String sink() {
+        return sink;
+    }
+
+    public TargetMeters meters() {
+        return meters;
+    }
+
+    public CompiledTemplate topic() {
+        return topic;
+    }
+
+    /** Renders the message this target sends for one spooled message. */
+    public OutboundMessage render(RenderContext ctx, long sequence) {
+        Map<String, String> properties;
+        if (propertyNames.length == 0) {
+            properties = Map.of();
+        } else {
+            properties = new LinkedHashMap<>(propertyNames.length * 2);
+            for (int i = 0; i < propertyNames.length; i++) {
+                properties.put(propertyNames[i], propertyValues[i].render(ctx));
+            }
+        }
+        return new OutboundMessage(route, topic.render(ctx), payload.render(ctx), qos, retain, properties,
+                contentType.map(t -> t.render(ctx)), sinkOptions, ctx.sourceTopic(), ctx.receivedAt(), sequence);
+    }
+}

@@ -1,0 +1,141 @@
+package io.edgebridge.core.internal.sink.mqtt;
+
+import com.hivemq.client.mqtt.exceptions.ConnectionClosedException;
+import com.hivemq.client.mqtt.exceptions.ConnectionFailedException;
+import com.hivemq.client.mqtt.exceptions.MqttClientStateException;
+import com.hivemq.client.mqtt.exceptions.MqttSessionExpiredException;
+import io.edgebridge.config.template.Topics;
+import io.edgebridge.core.api.DeliveryException;
+import io.edgebridge.core.api.DeliveryException.Disposition;
+import io.edgebridge.core.api.DownstreamHandler;
+import io.edgebridge.core.api.InboundMessage;
+import io.edgebridge.core.api.OutboundMessage;
+import io.edgebridge.core.api.Sink;
+import io.edgebridge.core.internal.mqtt.IncomingMessage;
+import io.edgebridge.core.internal.mqtt.MqttLink;
+import io.edgebridge.core.internal.mqtt.OutgoingMessage;
+import io.edgebridge.core.internal.mqtt.PublishRejectedException;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Forwards to an MQTT broker and, for downstream routes, subscribes there. Publishes made while
+ * disconnected are queued by the client and re-sent after reconnecting; downstream messages are
+ * acknowledged to the broker only after the local PUBACK.
+ */
+final class MqttSink implements Sink {
+
+    private static final Logger log = LoggerFactory.getLogger(MqttSink.class);
+
+    private final String name;
+    private final MqttLink link;
+    private volatile List<String> filters = List.of();
+    private volatile DownstreamHandler handler;
+
+    MqttSink(String name, MqttLink link) {
+        this.name = name;
+        this.link = link;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public CompletionStage<Void> subscribe(List<String> filters, DownstreamHandler handler) {
+        this.filters = List.copyOf(filters);
+        this.handler = handler;
+        return CompletableFuture.completedFuture(null);
+    }
+
+    @Override
+    public CompletionStage<Void> start() {
+        link.onMessage(this::onCloudMessage);
+        CompletableFuture<Void> connected = link.connect();
+        if (!filters.isEmpty()) {
+            connected.thenCompose(v -> link.subscribe(filters, false)).whenComplete((v, error) -> {
+                if (error != null) {
+                    log.atError().addKeyValue("sink", name).addKeyValue("filters", filters)
+                            .log("downstream subscription failed: {}", error.getMessage());
+                } else {
+                    log.atInfo().addKeyValue("sink", name).addKeyValue("filters", filters)
+                            .log("downstream subscribed");
+                }
+            });
+        }
+        return CompletableFuture.completedFuture(null);
+    }
+
+    private void onCloudMessage(IncomingMessage message) {
+        DownstreamHandler h = handler;
+        if (h == null) {
+            message.ack(); // no downstream routes: nothing subscribed on purpose
+            return;
+        }
+        h.onMessage(new InboundMessage(message.topic(), message.payload(), message.userProperties(),
+                message.contentType())).whenComplete((ok, error) -> {
+                    if (error == null) {
+                        message.ack();
+                    }
+                    // On failure it stays unacknowledged: the broker redelivers it in the next session.
+                });
+    }
+
+    @Override
+    public CompletionStage<Void> send(OutboundMessage message) {
+        Optional<String> topicProblem = Topics.checkTopicName(message.topic(), false);
+        if (topicProblem.isPresent()) {
+            return CompletableFuture.failedFuture(new DeliveryException(Disposition.PERMANENT,
+                    "invalid MQTT topic: " + topicProblem.get()));
+        }
+        OutgoingMessage outgoing = new OutgoingMessage(message.topic(), message.payload(), message.qos(),
+                message.retain(), message.properties(), message.contentType());
+        CompletableFuture<Void> published;
+        try {
+            published = link.publish(outgoing);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(classify(e));
+        }
+        return published.handle((ok, error) -> {
+            if (error != null) {
+                throw new CompletionException(classify(error));
+            }
+            return null;
+        });
+    }
+
+    static DeliveryException classify(Throwable error) {
+        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        if (cause instanceof PublishRejectedException rejected) {
+            return switch (rejected.reasonCode()) {
+                case 0x91, 0x97 -> new DeliveryException(Disposition.RETRY, rejected.getMessage());
+                case 0x90, 0x99 -> new DeliveryException(Disposition.PERMANENT, rejected.getMessage());
+                default -> new DeliveryException(Disposition.REJECTED, rejected.getMessage());
+            };
+        }
+        if (cause instanceof MqttClientStateException || cause instanceof ConnectionClosedException
+                || cause instanceof ConnectionFailedException || cause instanceof MqttSessionExpiredException) {
+            return new DeliveryException(Disposition.RETRY, "not connected: " + cause.getMessage());
+        }
+        if (cause instanceof IllegalArgumentException) {
+            return new DeliveryException(Disposition.PERMANENT, "invalid message: " + cause.getMessage());
+        }
+        return new DeliveryException(Disposition.REJECTED, cause.getClass().getSimpleName() + ": " + cause.getMessage());
+    }
+
+    @Override
+    public boolean isConnected() {
+        return link.isConnected();
+    }
+
+    @Override
+    public CompletionStage<Void> close() {
+        return link.disconnect();
+    }
+}

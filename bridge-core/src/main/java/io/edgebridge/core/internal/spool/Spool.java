@@ -1,0 +1,694 @@
+package io.edgebridge.core.internal.spool;
+
+import io.edgebridge.config.SpoolConfig;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
+import org.rocksdb.BlockBasedTableConfig;
+import org.rocksdb.ColumnFamilyDescriptor;
+import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.ColumnFamilyOptions;
+import org.rocksdb.CompressionType;
+import org.rocksdb.DBOptions;
+import org.rocksdb.InfoLogLevel;
+import org.rocksdb.LRUCache;
+import org.rocksdb.ReadOptions;
+import org.rocksdb.RocksDB;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.RocksIterator;
+import org.rocksdb.Slice;
+import org.rocksdb.WriteBatch;
+import org.rocksdb.WriteOptions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The durable upstream buffer: an append-only log in RocksDB that every upstream message enters
+ * once, keyed by a sequence number, with one named cursor per reader.
+ *
+ * <p>One writer thread owns all mutation. It takes whatever appends are waiting, writes them in one
+ * {@link WriteBatch} with {@code sync=true} (one fsync for the whole group) and only then completes
+ * their futures, so a caller acknowledges its device only for messages that are on disk. The same
+ * thread persists cursor positions, reclaims entries every cursor has passed (whole chunks of
+ * {@link ChunkSizes#CHUNK} entries), and enforces {@code maxBytes} and {@code maxAge}.
+ *
+ * <p>Readers call {@link #read} from their own threads; entries below {@link #committed()} are
+ * durable and visible.
+ */
+public final class Spool implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(Spool.class);
+
+    private static final int MAX_BATCH = 4096;
+    private static final long MAINTENANCE_MS = 1000;
+    private static final byte[] CURSOR_PREFIX = "cursor:".getBytes(StandardCharsets.UTF_8);
+    private static final long COMPACT_AFTER_ENTRIES = 100_000;
+
+    private final SpoolConfig config;
+    private final LongSupplier clock;
+    private final RocksDB db;
+    private final DBOptions dbOptions;
+    private final ColumnFamilyOptions cfOptions;
+    private final LRUCache blockCache;
+    private final ColumnFamilyHandle entries;
+    private final ColumnFamilyHandle meta;
+    private final List<ColumnFamilyHandle> handles;
+    private final WriteOptions syncWrite;
+    private final WriteOptions lazyWrite;
+
+    private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
+    private final Thread writer;
+    private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
+    private final Map<String, Cursor> cursors = new ConcurrentHashMap<>();
+    private final Map<String, Long> persistedCursors;
+    private final List<Runnable> commitListeners = new CopyOnWriteArrayList<>();
+    private final ChunkSizes sizes = new ChunkSizes();
+
+    private volatile DropHandler dropHandler = (from, to, reason) -> { };
+    private volatile long head;
+    private volatile long committed;
+    private volatile long bytes;
+    private volatile boolean closing;
+    private volatile boolean closed;
+
+    /** Writer-thread state. */
+    private long next;
+    private long deletedSinceCompaction;
+    private long lastMaintenance;
+
+    private Spool(SpoolConfig config, LongSupplier clock, RocksDB db, DBOptions dbOptions,
+            ColumnFamilyOptions cfOptions, LRUCache blockCache, List<ColumnFamilyHandle> handles) {
+        this.config = config;
+        this.clock = clock;
+        this.db = db;
+        this.dbOptions = dbOptions;
+        this.cfOptions = cfOptions;
+        this.blockCache = blockCache;
+        this.handles = handles;
+        this.entries = handles.get(0);
+        this.meta = handles.get(1);
+        this.syncWrite = new WriteOptions().setSync(true);
+        this.lazyWrite = new WriteOptions().setSync(false);
+        this.persistedCursors = loadCursors();
+        recover();
+        this.lastMaintenance = clock.getAsLong();
+        this.writer = new Thread(this::runWriter, "spool-writer");
+        this.writer.setDaemon(true);
+        this.writer.start();
+    }
+
+    /** Opens (or creates) the spool in {@code config.dir()}. */
+    public static Spool open(SpoolConfig config, LongSupplier clock) {
+        Path dir = config.dir();
+        try {
+            Files.createDirectories(dir);
+        } catch (Exception e) {
+            throw new SpoolException("cannot create spool directory " + dir + ": " + e.getMessage(), e);
+        }
+        RocksDB.loadLibrary();
+        DBOptions dbOptions = new DBOptions()
+                .setCreateIfMissing(true)
+                .setCreateMissingColumnFamilies(true)
+                .setMaxBackgroundJobs(2)
+                .setKeepLogFileNum(2)
+                .setMaxLogFileSize(1 << 20)
+                .setMaxTotalWalSize(64L << 20)
+                .setInfoLogLevel(InfoLogLevel.WARN_LEVEL);
+        LRUCache blockCache = new LRUCache(8L << 20);
+        ColumnFamilyOptions cfOptions = new ColumnFamilyOptions()
+                .setWriteBufferSize(16L << 20)
+                .setMaxWriteBufferNumber(3)
+                .setCompressionType(CompressionType.LZ4_COMPRESSION)
+                .setTableFormatConfig(new BlockBasedTableConfig().setBlockCache(blockCache));
+        List<ColumnFamilyDescriptor> descriptors = List.of(
+                new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, cfOptions),
+                new ColumnFamilyDescriptor("meta".getBytes(StandardCharsets.UTF_8), cfOptions));
+        List<ColumnFamilyHandle> handles = new ArrayList<>();
+        try {
+            RocksDB db = RocksDB.open(dbOptions, dir.toString(), descriptors, handles);
+            return new Spool(config, clock, db, dbOptions, cfOptions, blockCache, handles);
+        } catch (RocksDBException e) {
+            dbOptions.close();
+            cfOptions.close();
+            blockCache.close();
+            String msg = String.valueOf(e.getMessage());
+            if (msg.contains("lock")) {
+                throw new SpoolException("spool directory " + dir + " is in use by another process", e);
+            }
+            throw new SpoolException("cannot open spool in " + dir + ": " + msg, e);
+        }
+    }
+
+    // ---------------------------------------------------------------- appending
+
+    /**
+     * Appends an encoded entry ({@link SpoolEntry#encode}). The future completes with the entry's
+     * sequence number once it is durable, or fails with {@link SpoolFullException} (refuse-new) or
+     * {@link SpoolException}.
+     */
+    public CompletableFuture<Long> append(byte[] record) {
+        CompletableFuture<Long> future = new CompletableFuture<>();
+        if (closing) {
+            future.completeExceptionally(new SpoolException("spool is closing"));
+            return future;
+        }
+        queue.add(new Pending(record, future));
+        if (closing && !writer.isAlive()) {
+            failLeftovers();
+        }
+        return future;
+    }
+
+    private void failLeftovers() {
+        Pending leftover;
+        while ((leftover = queue.poll()) != null) {
+            leftover.future.completeExceptionally(new SpoolException("spool closed"));
+        }
+    }
+
+    // ---------------------------------------------------------------- reading
+
+    /** The oldest sequence number that may still be stored. */
+    public long head() {
+        return head;
+    }
+
+    /** One past the newest durable sequence number. */
+    public long committed() {
+        return committed;
+    }
+
+    /** Stored message bytes (entries not yet reclaimed). */
+    public long bytes() {
+        return bytes;
+    }
+
+    /** Entries not yet reclaimed (some may be delivered and waiting for their chunk to complete). */
+    public long entryCount() {
+        return committed - head;
+    }
+
+    /**
+     * Reads up to {@code max} durable entries with sequence numbers from {@code from} on (or from
+     * the head, if {@code from} was dropped), in order, into {@code out}. Returns how many.
+     */
+    public int read(long from, int max, List<SpoolEntry> out) {
+        long start = Math.max(from, head);
+        long end = committed;
+        if (start >= end || max <= 0) {
+            return 0;
+        }
+        int n = 0;
+        lifecycle.readLock().lock();
+        try {
+            ensureOpen();
+            try (Slice upper = new Slice(key(end));
+                    ReadOptions options = new ReadOptions().setIterateUpperBound(upper);
+                    RocksIterator it = db.newIterator(entries, options)) {
+                for (it.seek(key(start)); it.isValid() && n < max; it.next()) {
+                    out.add(SpoolEntry.decode(seqOf(it.key()), it.value()));
+                    n++;
+                }
+            }
+        } finally {
+            lifecycle.readLock().unlock();
+        }
+        return n;
+    }
+
+    /** Visits every stored entry with {@code from <= seq < to}, in order. */
+    public void scan(long from, long to, Consumer<SpoolEntry> visitor) {
+        lifecycle.readLock().lock();
+        try {
+            ensureOpen();
+            try (Slice upper = new Slice(key(to));
+                    ReadOptions options = new ReadOptions().setIterateUpperBound(upper);
+                    RocksIterator it = db.newIterator(entries, options)) {
+                for (it.seek(key(from)); it.isValid(); it.next()) {
+                    visitor.accept(SpoolEntry.decode(seqOf(it.key()), it.value()));
+                }
+            }
+        } finally {
+            lifecycle.readLock().unlock();
+        }
+    }
+
+    /** Runs {@code listener} (on the writer thread; keep it short) after each durable batch. */
+    public void onCommit(Runnable listener) {
+        commitListeners.add(listener);
+    }
+
+    public void dropHandler(DropHandler handler) {
+        this.dropHandler = handler;
+    }
+
+    // ---------------------------------------------------------------- cursors
+
+    /** Names of cursors stored by an earlier run. */
+    public java.util.Set<String> storedCursorNames() {
+        return java.util.Set.copyOf(persistedCursors.keySet());
+    }
+
+    /** The position a cursor had when the spool was opened, if it existed. */
+    public OptionalLong storedCursor(String name) {
+        Long value = persistedCursors.get(name);
+        return value == null ? OptionalLong.empty() : OptionalLong.of(value);
+    }
+
+    /**
+     * Registers a cursor at {@code position} (everything below it is done for this reader).
+     * Reclaiming never passes a registered cursor.
+     */
+    public void openCursor(String name, long position) {
+        Cursor cursor = new Cursor(Math.max(position, 0));
+        cursors.put(name, cursor);
+        cursor.dirty = true;
+    }
+
+    /** Moves a cursor forward (never backward); persisted lazily. */
+    public void moveCursor(String name, long position) {
+        Cursor cursor = cursors.get(name);
+        if (cursor != null && position > cursor.position) {
+            cursor.position = position;
+            cursor.dirty = true;
+        }
+    }
+
+    /** Forgets a cursor, in memory and on disk (its sink was removed from the configuration). */
+    public void deleteCursor(String name) {
+        cursors.remove(name);
+        persistedCursors.remove(name);
+        lifecycle.readLock().lock();
+        try {
+            ensureOpen();
+            db.delete(meta, lazyWrite, cursorKey(name));
+        } catch (RocksDBException e) {
+            log.atWarn().addKeyValue("cursor", name).log("could not delete spool cursor: {}", e.getMessage());
+        } finally {
+            lifecycle.readLock().unlock();
+        }
+    }
+
+    // ---------------------------------------------------------------- writer thread
+
+    private void runWriter() {
+        List<Pending> batch = new ArrayList<>(MAX_BATCH);
+        while (true) {
+            Pending first;
+            try {
+                first = queue.poll(MAINTENANCE_MS, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            try {
+                if (first != null) {
+                    batch.add(first);
+                    queue.drainTo(batch, MAX_BATCH - 1);
+                    writeBatch(batch);
+                } else if (closing) {
+                    break;
+                }
+                long now = clock.getAsLong();
+                if (now - lastMaintenance >= MAINTENANCE_MS) {
+                    lastMaintenance = now;
+                    maintain(now);
+                }
+            } catch (RuntimeException | Error e) {
+                // Never let the writer die silently: every caller would wait forever.
+                log.error("spool writer failed; failing the current batch", e);
+                SpoolException failure = new SpoolException("spool writer failed: " + e);
+                for (Pending p : batch) {
+                    p.future.completeExceptionally(failure);
+                }
+            } finally {
+                batch.clear();
+            }
+        }
+        persistCursors(true);
+    }
+
+    private void writeBatch(List<Pending> batch) {
+        long firstSeq = next;
+        List<Pending> accepted = new ArrayList<>(batch.size());
+        long acceptedBytes = 0;
+        boolean refuse = config.whenFull() == SpoolConfig.WhenFull.REFUSE_NEW;
+        if (refuse && sizes.total() + batchBytes(batch) > config.maxBytes()) {
+            reclaim();
+        }
+        try (WriteBatch wb = new WriteBatch()) {
+            for (Pending p : batch) {
+                if (refuse && sizes.total() + acceptedBytes + p.record.length > config.maxBytes()) {
+                    p.future.completeExceptionally(new SpoolFullException(config.maxBytes()));
+                    continue;
+                }
+                p.seq = next++;
+                wb.put(entries, key(p.seq), p.record);
+                acceptedBytes += p.record.length;
+                accepted.add(p);
+            }
+            if (accepted.isEmpty()) {
+                return;
+            }
+            addCursorUpdates(wb);
+            db.write(syncWrite, wb);
+        } catch (RocksDBException e) {
+            next = firstSeq;
+            SpoolException failure = new SpoolException("spool write failed: " + e.getMessage(), e);
+            log.atError().addKeyValue("dir", config.dir()).log("spool write failed, {} messages not accepted: {}",
+                    accepted.size(), e.getMessage());
+            for (Pending p : accepted) {
+                p.future.completeExceptionally(failure);
+            }
+            return;
+        }
+        for (Pending p : accepted) {
+            sizes.add(p.seq, p.record.length);
+        }
+        committed = next;
+        bytes = sizes.total();
+        for (Pending p : accepted) {
+            p.future.complete(p.seq);
+        }
+        for (Runnable listener : commitListeners) {
+            try {
+                listener.run();
+            } catch (RuntimeException e) {
+                log.warn("spool commit listener failed", e);
+            }
+        }
+        if (config.whenFull() == SpoolConfig.WhenFull.DROP_OLDEST && sizes.total() > config.maxBytes()) {
+            reclaim();
+            dropOldest();
+        }
+    }
+
+    private static long batchBytes(List<Pending> batch) {
+        long total = 0;
+        for (Pending p : batch) {
+            total += p.record.length;
+        }
+        return total;
+    }
+
+    private void maintain(long now) {
+        persistCursors(false);
+        reclaim();
+        if (!config.maxAge().isZero()) {
+            expire(now - config.maxAge().toMillis());
+        }
+        if (deletedSinceCompaction >= COMPACT_AFTER_ENTRIES) {
+            deletedSinceCompaction = 0;
+            compactDeleted();
+        }
+    }
+
+    /** Deletes whole chunks that every cursor has passed. */
+    private void reclaim() {
+        long min = committed;
+        for (Cursor c : cursors.values()) {
+            min = Math.min(min, c.position);
+        }
+        long boundaryChunk = ChunkSizes.chunkOf(min);
+        long to = boundaryChunk << ChunkSizes.CHUNK_BITS;
+        if (min >= committed) {
+            // Everything is delivered: the partial last chunk can go too.
+            to = committed;
+            boundaryChunk = ChunkSizes.chunkOf(committed) + 1;
+        }
+        if (to <= head) {
+            return;
+        }
+        try {
+            db.deleteRange(entries, lazyWrite, key(head), key(to));
+        } catch (RocksDBException e) {
+            log.warn("spool reclaim failed: {}", e.getMessage());
+            return;
+        }
+        sizes.removeChunksBelow(boundaryChunk);
+        deletedSinceCompaction += to - head;
+        head = to;
+        bytes = sizes.total();
+    }
+
+    private void dropOldest() {
+        long excess = sizes.total() - config.maxBytes();
+        if (excess <= 0) {
+            return;
+        }
+        long newHead = head;
+        long freed = 0;
+        ByteBuffer sizeProbe = ByteBuffer.allocateDirect(1);
+        try (RocksIterator it = db.newIterator(entries)) {
+            for (it.seek(key(head)); it.isValid() && freed < excess; it.next()) {
+                long seq = seqOf(it.key());
+                sizeProbe.clear();
+                int size = it.value(sizeProbe);
+                freed += size;
+                sizes.subtract(seq, size);
+                newHead = seq + 1;
+            }
+        }
+        dropRange(newHead, DropReason.SPOOL_FULL);
+    }
+
+    private void expire(long cutoff) {
+        long newHead = head;
+        try (RocksIterator it = db.newIterator(entries)) {
+            for (it.seek(key(head)); it.isValid(); it.next()) {
+                byte[] value = it.value();
+                if (SpoolEntry.receivedAtOf(value) >= cutoff) {
+                    break;
+                }
+                long seq = seqOf(it.key());
+                sizes.subtract(seq, value.length);
+                newHead = seq + 1;
+            }
+        }
+        dropRange(newHead, DropReason.EXPIRED);
+    }
+
+    private void dropRange(long newHead, DropReason reason) {
+        if (newHead <= head) {
+            return;
+        }
+        long from = head;
+        try {
+            dropHandler.beforeDrop(from, newHead, reason);
+        } catch (RuntimeException e) {
+            log.warn("spool drop handler failed", e);
+        }
+        try {
+            db.deleteRange(entries, lazyWrite, key(from), key(newHead));
+        } catch (RocksDBException e) {
+            log.warn("spool drop failed: {}", e.getMessage());
+        }
+        for (Cursor c : cursors.values()) {
+            if (c.position < newHead) {
+                c.position = newHead;
+                c.dirty = true;
+            }
+        }
+        deletedSinceCompaction += newHead - from;
+        head = newHead;
+        bytes = sizes.total();
+        log.atWarn().addKeyValue("reason", reason.tag()).log("spool dropped {} messages (sequence {} to {})",
+                newHead - from, from, newHead - 1);
+    }
+
+    private void compactDeleted() {
+        long upTo = head;
+        Thread compactor = new Thread(() -> {
+            lifecycle.readLock().lock();
+            try {
+                if (!closed) {
+                    db.compactRange(entries, key(0), key(upTo));
+                }
+            } catch (RocksDBException e) {
+                log.debug("spool compaction failed: {}", e.getMessage());
+            } finally {
+                lifecycle.readLock().unlock();
+            }
+        }, "spool-compactor");
+        compactor.setDaemon(true);
+        compactor.start();
+    }
+
+    private void addCursorUpdates(WriteBatch wb) throws RocksDBException {
+        for (Map.Entry<String, Cursor> e : cursors.entrySet()) {
+            Cursor c = e.getValue();
+            if (c.dirty) {
+                c.dirty = false;
+                wb.put(meta, cursorKey(e.getKey()), key(c.position));
+            }
+        }
+    }
+
+    private void persistCursors(boolean sync) {
+        try (WriteBatch wb = new WriteBatch()) {
+            addCursorUpdates(wb);
+            if (wb.count() > 0) {
+                db.write(sync ? syncWrite : lazyWrite, wb);
+            }
+        } catch (RocksDBException e) {
+            log.warn("could not persist spool cursors: {}", e.getMessage());
+        }
+    }
+
+    // ---------------------------------------------------------------- recovery
+
+    private Map<String, Long> loadCursors() {
+        Map<String, Long> loaded = new ConcurrentHashMap<>();
+        try (RocksIterator it = db.newIterator(meta)) {
+            for (it.seek(CURSOR_PREFIX); it.isValid(); it.next()) {
+                byte[] k = it.key();
+                if (!startsWith(k, CURSOR_PREFIX)) {
+                    break;
+                }
+                String name = new String(k, CURSOR_PREFIX.length, k.length - CURSOR_PREFIX.length, StandardCharsets.UTF_8);
+                loaded.put(name, seqOf(it.value()));
+            }
+        }
+        return loaded;
+    }
+
+    /** Finds head and tail and rebuilds the size accounting from what is on disk. */
+    private void recover() {
+        long first = -1;
+        long last = -1;
+        ByteBuffer sizeProbe = ByteBuffer.allocateDirect(1);
+        try (RocksIterator it = db.newIterator(entries)) {
+            for (it.seekToFirst(); it.isValid(); it.next()) {
+                long seq = seqOf(it.key());
+                sizeProbe.clear();
+                sizes.add(seq, it.value(sizeProbe));
+                if (first < 0) {
+                    first = seq;
+                }
+                last = seq;
+            }
+        }
+        long maxCursor = 1;
+        for (long c : persistedCursors.values()) {
+            maxCursor = Math.max(maxCursor, c);
+        }
+        next = Math.max(last + 1, maxCursor);
+        head = first < 0 ? next : first;
+        committed = next;
+        bytes = sizes.total();
+        if (first >= 0) {
+            log.atInfo().addKeyValue("dir", config.dir())
+                    .log("spool recovered {} stored messages ({} bytes), sequence {} to {}", last - first + 1,
+                            bytes, first, last);
+        }
+    }
+
+    // ---------------------------------------------------------------- closing
+
+    /**
+     * Stops accepting appends, writes what is queued, persists cursors and closes the database.
+     * Call only after every reader has stopped.
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closing = true;
+        try {
+            writer.join(TimeUnit.SECONDS.toMillis(30));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        failLeftovers();
+        lifecycle.writeLock().lock();
+        try {
+            closed = true;
+            try {
+                db.syncWal();
+            } catch (RocksDBException e) {
+                log.warn("spool WAL sync on close failed: {}", e.getMessage());
+            }
+            for (ColumnFamilyHandle h : handles) {
+                h.close();
+            }
+            db.close();
+            syncWrite.close();
+            lazyWrite.close();
+            dbOptions.close();
+            cfOptions.close();
+            blockCache.close();
+        } finally {
+            lifecycle.writeLock().unlock();
+        }
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new SpoolException("spool is closed");
+        }
+    }
+
+    // ---------------------------------------------------------------- encoding helpers
+
+    static byte[] key(long seq) {
+        return ByteBuffer.allocate(8).putLong(seq).array();
+    }
+
+    static long seqOf(byte[] key) {
+        return ByteBuffer.wrap(key).getLong();
+    }
+
+    private static byte[] cursorKey(String name) {
+        byte[] n = name.getBytes(StandardCharsets.UTF_8);
+        byte[] k = new byte[CURSOR_PREFIX.length + n.length];
+        System.arraycopy(CURSOR_PREFIX, 0, k, 0, CURSOR_PREFIX.length);
+        System.arraycopy(n, 0, k, CURSOR_PREFIX.length, n.length);
+        return k;
+    }
+
+    private static boolean startsWith(byte[] a, byte[] prefix) {
+        if (a.length < prefix.length) {
+            return false;
+        }
+        for (int i = 0; i < prefix.length; i++) {
+            if (a[i] != prefix[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static final class Pending {
+        final byte[] record;
+        final CompletableFuture<Long> future;
+        long seq;
+
+        Pending(byte[] record, CompletableFuture<Long> future) {
+            this.record = record;
+            this.future = future;
+        }
+    }
+
+    private static final class Cursor {
+        volatile long position;
+        volatile boolean dirty;
+
+        Cursor(long position) {
+            this.position = position;
+        }
+    }
+}

@@ -1,0 +1,87 @@
+package io.edgebridge.core.internal.stats;
+
+import io.edgebridge.config.Direction;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import java.util.function.Supplier;
+
+/**
+ * Registers the meters of {@link BridgeMeter} with the right tags. Hot paths look meters up once
+ * (when routes are compiled) and keep the references.
+ */
+public final class BridgeMetrics {
+
+    /** The sink tag for counts that are not tied to one sink. */
+    public static final String ANY_SINK = "*";
+
+    private final MeterRegistry registry;
+
+    public BridgeMetrics(MeterRegistry registry) {
+        this.registry = registry;
+    }
+
+    public MeterRegistry registry() {
+        return registry;
+    }
+
+    public Counter received(Direction direction, String route) {
+        return counter(BridgeMeter.RECEIVED, Tags.of("direction", direction.tag(), "route", route));
+    }
+
+    public Counter forwarded(Direction direction, String route, String sink) {
+        return counter(BridgeMeter.FORWARDED, routeSink(direction, route, sink));
+    }
+
+    public Counter forwardedBytes(Direction direction, String route, String sink) {
+        return counter(BridgeMeter.FORWARDED_BYTES, routeSink(direction, route, sink));
+    }
+
+    public Counter failed(Direction direction, String route, String sink, String reason) {
+        return counter(BridgeMeter.FAILED, routeSink(direction, route, sink).and("reason", reason));
+    }
+
+    public Counter dropped(Direction direction, String route, String sink, String reason) {
+        return counter(BridgeMeter.DROPPED, routeSink(direction, route, sink).and("reason", reason));
+    }
+
+    public Counter deadLettered(Direction direction, String route, String sink, String reason) {
+        return counter(BridgeMeter.DEAD_LETTERED, routeSink(direction, route, sink).and("reason", reason));
+    }
+
+    public Timer latency(Direction direction, String route, String sink) {
+        return Timer.builder(BridgeMeter.LATENCY.meterName())
+                .description(BridgeMeter.LATENCY.description())
+                .tags(routeSink(direction, route, sink))
+                .register(registry);
+    }
+
+    public <T> void sinkGauge(BridgeMeter meter, String sink, T owner, java.util.function.ToDoubleFunction<T> value) {
+        Gauge.builder(meter.meterName(), owner, value)
+                .description(meter.description())
+                .baseUnit(meter.unit())
+                .tag("sink", sink)
+                .register(registry);
+    }
+
+    public void gauge(BridgeMeter meter, Supplier<Number> value) {
+        Gauge.builder(meter.meterName(), value)
+                .description(meter.description())
+                .baseUnit(meter.unit())
+                .register(registry);
+    }
+
+    private Counter counter(BridgeMeter meter, Tags tags) {
+        return Counter.builder(meter.meterName())
+                .description(meter.description())
+                .baseUnit(meter.unit())
+                .tags(tags)
+                .register(registry);
+    }
+
+    private static Tags routeSink(Direction direction, String route, String sink) {
+        return Tags.of("direction", direction.tag(), "route", route, "sink", sink);
+    }
+}

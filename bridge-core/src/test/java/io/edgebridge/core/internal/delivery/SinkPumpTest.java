@@ -1,0 +1,269 @@
+package io.edgebridge.core.internal.delivery;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.edgebridge.config.BridgeConfig;
+import io.edgebridge.core.api.DeliveryException;
+import io.edgebridge.core.api.DeliveryException.Disposition;
+import io.edgebridge.core.api.OutboundMessage;
+import io.edgebridge.core.api.Sink;
+import io.edgebridge.core.internal.local.Intake;
+import io.edgebridge.core.internal.local.LocalBroker;
+import io.edgebridge.core.internal.route.RouteTable;
+import io.edgebridge.core.internal.spool.DropReason;
+import io.edgebridge.core.internal.spool.Spool;
+import io.edgebridge.core.internal.spool.SpoolEntry;
+import io.edgebridge.core.internal.stats.BridgeMetrics;
+import io.edgebridge.core.testing.Configs;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+@Timeout(60)
+class SinkPumpTest {
+
+    @TempDir
+    Path dir;
+
+    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    private final ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(1);
+    private final FakeLocal local = new FakeLocal();
+    private Spool spool;
+    private RouteTable routes;
+    private DeadLetters deadLetters;
+    private SinkPump pump;
+
+    @BeforeEach
+    void setUp() {
+        BridgeConfig config = Configs.parse("""
+                spool: { dir: %s }
+                deadLetter: { maxAttempts: 3 }
+                sinks:
+                  out: { type: file, path: out.jsonl }
+                routes:
+                  - name: r
+                    from: s/<id>
+                    sink: out
+                    topic: t/<id>
+                """.formatted(dir.resolve("spool")));
+        spool = Spool.open(config.spool(), System::currentTimeMillis);
+        routes = RouteTable.compile(config, new BridgeMetrics(registry));
+        deadLetters = new DeadLetters(config.deadLetter(), local);
+    }
+
+    @AfterEach
+    void tearDown() {
+        if (pump != null) {
+            pump.stop(Duration.ofSeconds(1)).join();
+        }
+        scheduler.shutdownNow();
+        spool.close();
+    }
+
+    private void startPump(Sink sink, int maxInFlight) {
+        pump = new SinkPump("out", sink, routes.upstreamFor("out"), spool, deadLetters, scheduler,
+                new BridgeMetrics(registry), maxInFlight);
+        pump.start(spool.committed());
+    }
+
+    private void append(int n) {
+        for (int i = 0; i < n; i++) {
+            spool.append(SpoolEntry.encode(System.currentTimeMillis(), 1, false, "s/" + i,
+                    ("m" + i).getBytes(StandardCharsets.UTF_8))).join();
+        }
+    }
+
+    private double counter(String name, String... tags) {
+        return registry.find(name).tags(tags).counters().stream().mapToDouble(c -> c.count()).sum();
+    }
+
+    @Test
+    void everyMessageIsSentOnce_andTheCursorPassesThemAll() {
+        FakeSink sink = new FakeSink(m -> CompletableFuture.completedFuture(null));
+        startPump(sink, 16);
+        append(500);
+        await().atMost(Duration.ofSeconds(10)).until(() -> pump.cursor() == spool.committed());
+        assertThat(sink.sent).hasSize(500);
+        assertThat(sink.topics()).contains("t/0", "t/499");
+        assertThat(pump.backlog()).isZero();
+        assertThat(counter("edgebridge.messages.forwarded", "route", "r", "sink", "out")).isEqualTo(500);
+    }
+
+    @Test
+    void aRejectedMessage_isTriedMaxAttemptsTimes_thenDeadLettered_whileTheOthersGoThrough() {
+        FakeSink sink = new FakeSink(m -> m.topic().equals("t/7")
+                ? CompletableFuture.failedFuture(new DeliveryException(Disposition.REJECTED, "no thanks"))
+                : CompletableFuture.completedFuture(null));
+        startPump(sink, 4);
+        append(50);
+        await().atMost(Duration.ofSeconds(10)).until(() -> pump.cursor() == spool.committed());
+        assertThat(sink.attempts("t/7")).isEqualTo(3);
+        assertThat(local.published).hasSize(1);
+        FakeLocal.Published dead = local.published.peek();
+        assertThat(dead.topic()).isEqualTo("edgebridge/dead-letter/out/r");
+        assertThat(dead.properties()).containsEntry(DeadLetters.REASON, "no thanks (after 3 attempts)")
+                .containsEntry(DeadLetters.SOURCE_TOPIC, "s/7")
+                .containsEntry(DeadLetters.TARGET_TOPIC, "t/7");
+        assertThat(new String(dead.payload(), StandardCharsets.UTF_8)).isEqualTo("m7");
+        assertThat(counter("edgebridge.messages.forwarded")).isEqualTo(49);
+        assertThat(counter("edgebridge.messages.deadlettered", "reason", "rejected")).isEqualTo(1);
+    }
+
+    @Test
+    void aPermanentFailure_isDeadLetteredAtOnce() {
+        FakeSink sink = new FakeSink(m -> m.topic().equals("t/3")
+                ? CompletableFuture.failedFuture(new DeliveryException(Disposition.PERMANENT, "too big"))
+                : CompletableFuture.completedFuture(null));
+        startPump(sink, 4);
+        append(10);
+        await().atMost(Duration.ofSeconds(10)).until(() -> pump.cursor() == spool.committed());
+        assertThat(sink.attempts("t/3")).isEqualTo(1);
+        assertThat(local.published).extracting(FakeLocal.Published::topic).containsExactly("edgebridge/dead-letter/out/r");
+    }
+
+    @Test
+    void retryableFailures_areRetriedUntilTheyWork_neverDeadLettered() {
+        AtomicInteger failuresLeft = new AtomicInteger(5);
+        FakeSink sink = new FakeSink(m -> failuresLeft.getAndDecrement() > 0
+                ? CompletableFuture.failedFuture(new DeliveryException(Disposition.RETRY, "offline"))
+                : CompletableFuture.completedFuture(null));
+        startPump(sink, 1);
+        append(3);
+        await().atMost(Duration.ofSeconds(20)).until(() -> pump.cursor() == spool.committed());
+        assertThat(sink.attempts("t/0")).isEqualTo(6);
+        assertThat(local.published).isEmpty();
+        assertThat(counter("edgebridge.messages.failed", "reason", "retry")).isEqualTo(5);
+        assertThat(counter("edgebridge.messages.forwarded")).isEqualTo(3);
+    }
+
+    @Test
+    void atMostMaxInFlightSendsAreOpen_andTheCursorWaitsForTheOldest() {
+        Map<String, CompletableFuture<Void>> open = new ConcurrentHashMap<>();
+        FakeSink sink = new FakeSink(m -> open.computeIfAbsent(m.topic(), t -> new CompletableFuture<>()));
+        startPump(sink, 8);
+        long start = spool.committed();
+        append(100);
+        await().atMost(Duration.ofSeconds(10)).until(() -> sink.sent.size() == 8);
+        await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2)).until(() -> sink.sent.size() == 8);
+        assertThat(pump.inFlight()).isEqualTo(8);
+
+        open.get("t/1").complete(null); // not the oldest: the cursor must stay
+        await().atMost(Duration.ofSeconds(5)).until(() -> sink.sent.size() == 9);
+        assertThat(pump.cursor()).isEqualTo(start);
+        open.get("t/0").complete(null);
+        await().atMost(Duration.ofSeconds(5)).until(() -> pump.cursor() == start + 2);
+    }
+
+    @Test
+    void droppedEntriesTheSinkNeverSaw_areCountedAndSkipped() {
+        Map<String, CompletableFuture<Void>> open = new ConcurrentHashMap<>();
+        FakeSink sink = new FakeSink(m -> open.computeIfAbsent(m.topic(), t -> new CompletableFuture<>()));
+        startPump(sink, 1);
+        long start = spool.committed();
+        append(10);
+        await().atMost(Duration.ofSeconds(5)).until(() -> sink.sent.size() == 1);
+        // The spool drops start .. start+5 while t/0 is in flight: t/1..t/5 were never handed to the sink.
+        long old = pump.claimDropped(start + 6);
+        spool.scan(Math.max(old, start), start + 6, e -> pump.countDropped(e, DropReason.SPOOL_FULL));
+        sink.respond = m -> CompletableFuture.completedFuture(null);
+        open.get("t/0").complete(null);
+        await().atMost(Duration.ofSeconds(5)).until(() -> pump.cursor() == spool.committed());
+        assertThat(sink.topics()).doesNotContain("t/1", "t/2", "t/3", "t/4", "t/5").contains("t/0", "t/6", "t/9");
+        assertThat(counter("edgebridge.messages.dropped", "reason", "spool-full", "sink", "out")).isEqualTo(5);
+    }
+
+    /** A sink whose answers the test scripts. */
+    static final class FakeSink implements Sink {
+        volatile Function<OutboundMessage, CompletableFuture<Void>> respond;
+        final Queue<OutboundMessage> sent = new ConcurrentLinkedQueue<>();
+
+        FakeSink(Function<OutboundMessage, CompletableFuture<Void>> respond) {
+            this.respond = respond;
+        }
+
+        int attempts(String topic) {
+            return (int) sent.stream().filter(m -> m.topic().equals(topic)).count();
+        }
+
+        List<String> topics() {
+            return sent.stream().map(OutboundMessage::topic).toList();
+        }
+
+        @Override
+        public String name() {
+            return "out";
+        }
+
+        @Override
+        public CompletionStage<Void> start() {
+            return CompletableFuture.completedFuture(null);
+        }
+
+        @Override
+        public CompletionStage<Void> send(OutboundMessage message) {
+            sent.add(message);
+            return respond.apply(message);
+        }
+
+        @Override
+        public boolean isConnected() {
+            return true;
+        }
+
+        @Override
+        public CompletionStage<Void> close() {
+            return CompletableFuture.completedFuture(null);
+        }
+    }
+
+    /** Records local publishes (dead letters). */
+    static final class FakeLocal implements LocalBroker {
+        record Published(String topic, byte[] payload, Map<String, String> properties) {
+        }
+
+        final Queue<Published> published = new ConcurrentLinkedQueue<>();
+
+        @Override
+        public CompletableFuture<Void> start(Intake intake, List<String> subscriptions) {
+            return CompletableFuture.completedFuture(null);
+        }
+
+        @Override
+        public CompletableFuture<Void> publish(String topic, byte[] payload, boolean retain, Map<String, String> properties) {
+            published.add(new Published(topic, payload, properties));
+            return CompletableFuture.completedFuture(null);
+        }
+
+        @Override
+        public void stopIntake() {
+        }
+
+        @Override
+        public boolean isConnected() {
+            return true;
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+}

@@ -1,0 +1,202 @@
+package io.edgebridge.core.internal.spool;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.edgebridge.config.SpoolConfig;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+@Timeout(60)
+class SpoolTest {
+
+    @TempDir
+    Path dir;
+
+    private final AtomicLong now = new AtomicLong(1_000_000);
+
+    private SpoolConfig config(long maxBytes, Duration maxAge, SpoolConfig.WhenFull whenFull) {
+        return new SpoolConfig(dir.resolve("spool"), maxBytes, maxAge, whenFull);
+    }
+
+    private SpoolConfig unlimited() {
+        return config(1L << 40, Duration.ZERO, SpoolConfig.WhenFull.DROP_OLDEST);
+    }
+
+    private static byte[] record(long receivedAt, String topic, String payload) {
+        return SpoolEntry.encode(receivedAt, 1, false, topic, payload.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private List<Long> appendAll(Spool spool, int n, String prefix) throws Exception {
+        List<CompletableFuture<Long>> futures = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            futures.add(spool.append(record(now.get(), "t/" + prefix + i, prefix + i)));
+        }
+        List<Long> seqs = new ArrayList<>();
+        for (CompletableFuture<Long> f : futures) {
+            seqs.add(f.get(10, TimeUnit.SECONDS));
+        }
+        return seqs;
+    }
+
+    private static List<SpoolEntry> readAll(Spool spool, long from) {
+        List<SpoolEntry> out = new ArrayList<>();
+        long pos = from;
+        while (true) {
+            List<SpoolEntry> batch = new ArrayList<>();
+            if (spool.read(pos, 1000, batch) == 0) {
+                return out;
+            }
+            out.addAll(batch);
+            pos = batch.get(batch.size() - 1).seq() + 1;
+        }
+    }
+
+    @Test
+    void append_assignsIncreasingSequenceNumbers_andEntriesReadBackIntact() throws Exception {
+        try (Spool spool = Spool.open(unlimited(), now::get)) {
+            List<Long> seqs = appendAll(spool, 5000, "m");
+            assertThat(seqs).isSorted().doesNotHaveDuplicates();
+            List<SpoolEntry> read = readAll(spool, spool.head());
+            assertThat(read).hasSize(5000);
+            assertThat(read.get(42).topic()).isEqualTo("t/m42");
+            assertThat(new String(read.get(42).payload(), StandardCharsets.UTF_8)).isEqualTo("m42");
+            assertThat(read.get(42).qos()).isEqualTo(1);
+            assertThat(read.get(42).receivedAt()).isEqualTo(now.get());
+            assertThat(spool.entryCount()).isEqualTo(5000);
+        }
+    }
+
+    @Test
+    void reopen_keepsUndeliveredEntriesAndCursorPositions() throws Exception {
+        long cursorAt;
+        try (Spool spool = Spool.open(unlimited(), now::get)) {
+            spool.openCursor("a", spool.committed());
+            List<Long> seqs = appendAll(spool, 1000, "x");
+            cursorAt = seqs.get(600);
+            spool.moveCursor("a", cursorAt);
+        }
+        try (Spool spool = Spool.open(unlimited(), now::get)) {
+            assertThat(spool.storedCursor("a")).hasValue(cursorAt);
+            List<SpoolEntry> rest = readAll(spool, cursorAt);
+            assertThat(rest).hasSize(400);
+            assertThat(rest.get(0).topic()).isEqualTo("t/x600");
+            // New appends continue after the old tail.
+            List<Long> more = appendAll(spool, 10, "y");
+            assertThat(more.get(0)).isGreaterThan(rest.get(rest.size() - 1).seq());
+        }
+    }
+
+    @Test
+    void entriesAllCursorsPassed_areReclaimed_butNotThoseAnyCursorStillNeeds() throws Exception {
+        try (Spool spool = Spool.open(unlimited(), now::get)) {
+            spool.openCursor("fast", spool.committed());
+            spool.openCursor("slow", spool.committed());
+            List<Long> seqs = appendAll(spool, 3000, "r");
+            spool.moveCursor("fast", seqs.get(2999) + 1);
+            spool.moveCursor("slow", seqs.get(1000));
+            now.addAndGet(2000);
+            appendAll(spool, 1, "tick"); // wakes the writer for maintenance
+            await().atMost(Duration.ofSeconds(10)).until(() -> spool.head() > seqs.get(0));
+            assertThat(spool.head()).isLessThanOrEqualTo(seqs.get(1000));
+            assertThat(readAll(spool, seqs.get(1000))).hasSize(2000 + 1);
+
+            spool.moveCursor("slow", spool.committed());
+            spool.moveCursor("fast", spool.committed());
+            now.addAndGet(2000);
+            await().atMost(Duration.ofSeconds(10)).until(() -> spool.entryCount() == 0);
+            assertThat(spool.bytes()).isZero();
+        }
+    }
+
+    @Test
+    void dropOldest_whenFull_dropsFromTheHead_andTellsTheDropHandlerFirst() throws Exception {
+        byte[] sample = record(now.get(), "t/d0", "d0");
+        long maxBytes = sample.length * 100L;
+        try (Spool spool = Spool.open(config(maxBytes, Duration.ZERO, SpoolConfig.WhenFull.DROP_OLDEST), now::get)) {
+            spool.openCursor("sink", spool.committed());
+            List<long[]> drops = new ArrayList<>();
+            List<String> seenTopics = new ArrayList<>();
+            spool.dropHandler((from, to, reason) -> {
+                drops.add(new long[] {from, to});
+                assertThat(reason).isEqualTo(DropReason.SPOOL_FULL);
+                spool.scan(from, to, e -> seenTopics.add(e.topic()));
+            });
+            appendAll(spool, 250, "d");
+            // The writer acknowledges a batch first and then enforces the limit.
+            await().atMost(Duration.ofSeconds(10)).until(() -> spool.bytes() <= maxBytes);
+            await().atMost(Duration.ofSeconds(10)).until(
+                    () -> drops.stream().mapToLong(d -> d[1] - d[0]).sum() == 250 - spool.entryCount());
+            long dropped = drops.stream().mapToLong(d -> d[1] - d[0]).sum();
+            assertThat(dropped).isEqualTo(250 - spool.entryCount());
+            assertThat(seenTopics).hasSize((int) dropped).startsWith("t/d0", "t/d1");
+            List<SpoolEntry> kept = readAll(spool, spool.head());
+            assertThat(kept.get(kept.size() - 1).topic()).isEqualTo("t/d249");
+            assertThat(kept).hasSize((int) spool.entryCount());
+        }
+    }
+
+    @Test
+    void refuseNew_whenFull_failsNewAppends_andKeepsOldOnes() throws Exception {
+        long maxBytes = 0;
+        for (int i = 0; i < 50; i++) {
+            maxBytes += record(now.get(), "t/f" + i, "f" + i).length;
+        }
+        try (Spool spool = Spool.open(config(maxBytes, Duration.ZERO, SpoolConfig.WhenFull.REFUSE_NEW), now::get)) {
+            spool.openCursor("sink", spool.committed());
+            appendAll(spool, 50, "f");
+            CompletableFuture<Long> refused = spool.append(record(now.get(), "t/late", "late"));
+            assertThatThrownBy(() -> refused.get(10, TimeUnit.SECONDS))
+                    .isInstanceOf(ExecutionException.class)
+                    .hasCauseInstanceOf(SpoolFullException.class);
+            assertThat(readAll(spool, spool.head())).hasSize(50);
+            // Once the sink has delivered them there is room again.
+            spool.moveCursor("sink", spool.committed());
+            assertThat(spool.append(record(now.get(), "t/after", "after")).get(10, TimeUnit.SECONDS)).isPositive();
+        }
+    }
+
+    @Test
+    void maxAge_dropsExpiredEntries_withReasonExpired() throws Exception {
+        try (Spool spool = Spool.open(config(1L << 40, Duration.ofMinutes(1), SpoolConfig.WhenFull.DROP_OLDEST),
+                now::get)) {
+            spool.openCursor("sink", spool.committed());
+            List<DropReason> reasons = new ArrayList<>();
+            spool.dropHandler((from, to, reason) -> reasons.add(reason));
+            appendAll(spool, 100, "old");
+            now.addAndGet(Duration.ofMinutes(2).toMillis());
+            appendAll(spool, 10, "new");
+            await().atMost(Duration.ofSeconds(10)).until(() -> spool.entryCount() == 10);
+            assertThat(reasons).containsOnly(DropReason.EXPIRED);
+            assertThat(readAll(spool, 0)).extracting(SpoolEntry::topic).allMatch(t -> t.startsWith("t/new"));
+        }
+    }
+
+    @Test
+    void appendAfterClose_failsInsteadOfHanging() throws Exception {
+        Spool spool = Spool.open(unlimited(), now::get);
+        spool.close();
+        assertThatThrownBy(() -> spool.append(record(1, "t", "p")).get(5, TimeUnit.SECONDS))
+                .hasCauseInstanceOf(SpoolException.class);
+    }
+
+    @Test
+    void secondOpenOfTheSameDirectory_isRefusedWithAClearMessage() {
+        try (Spool spool = Spool.open(unlimited(), now::get)) {
+            assertThatThrownBy(() -> Spool.open(unlimited(), now::get))
+                    .isInstanceOf(SpoolException.class)
+                    .hasMessageContaining("in use");
+        }
+    }
+}

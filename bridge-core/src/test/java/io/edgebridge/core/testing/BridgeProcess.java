@@ -1,0 +1,102 @@
+package io.edgebridge.core.testing;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
+
+/**
+ * EdgeBridge in its own JVM ({@code Main run --config ...} on the test class path), so tests can
+ * SIGKILL it or SIGTERM it like an operator would.
+ */
+public final class BridgeProcess implements AutoCloseable {
+
+    private final Path config;
+    private final Path log;
+    private final List<String> jvmArgs;
+    private Process process;
+
+    public BridgeProcess(Path config, Path log, String... jvmArgs) {
+        this.config = config;
+        this.log = log;
+        this.jvmArgs = List.of(jvmArgs);
+    }
+
+    public BridgeProcess start() {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(jvmArgs);
+        command.add("-cp");
+        command.add(System.getProperty("java.class.path"));
+        command.add("io.edgebridge.core.cli.Main");
+        command.add("run");
+        command.add("--config");
+        command.add(config.toString());
+        try {
+            process = new ProcessBuilder(command)
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                    .start();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return this;
+    }
+
+    /** Waits until the log says the bridge started. */
+    public BridgeProcess awaitStarted(Duration timeout) {
+        Awaitility.await("EdgeBridge process to start (log: " + log + ")").atMost(timeout)
+                .pollInterval(Duration.ofMillis(100))
+                .until(() -> {
+                    if (!process.isAlive()) {
+                        throw new IllegalStateException("EdgeBridge exited with " + process.exitValue() + ":\n" + logText());
+                    }
+                    return logText().contains("EdgeBridge started");
+                });
+        return this;
+    }
+
+    public String logText() {
+        try {
+            return Files.exists(log) ? Files.readString(log) : "";
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    /** SIGKILL: no shutdown hook, no flush; like a power cut for everything not yet on disk. */
+    public void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(10, TimeUnit.SECONDS);
+    }
+
+    /** SIGTERM; returns the exit code, or -1 if it did not exit within {@code timeout}. */
+    public int terminate(Duration timeout) throws InterruptedException {
+        process.destroy();
+        if (process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            return process.exitValue();
+        }
+        return -1;
+    }
+
+    public boolean isAlive() {
+        return process != null && process.isAlive();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        if (process != null && process.isAlive()) {
+            process.destroyForcibly();
+            process.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+}

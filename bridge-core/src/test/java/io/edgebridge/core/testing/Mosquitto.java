@@ -1,0 +1,137 @@
+package io.edgebridge.core.testing;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
+
+/**
+ * A real Mosquitto broker process on loopback for tests (Debian package {@code mosquitto}; .ci/run
+ * installs it). Persistence is on, so sessions and queued messages survive {@link #stop()} and
+ * {@link #start()}; queues are unlimited so a slow test subscriber loses nothing.
+ */
+public final class Mosquitto implements AutoCloseable {
+
+    private static final String BINARY = findBinary();
+
+    private final int port;
+    private final Path dir;
+    private String acl;
+    private Process process;
+
+    public Mosquitto(Path dir) {
+        this(dir, Ports.free());
+    }
+
+    public Mosquitto(Path dir, int port) {
+        this.dir = dir;
+        this.port = port;
+    }
+
+    private static String findBinary() {
+        for (String candidate : List.of("/usr/sbin/mosquitto", "/usr/bin/mosquitto", "/usr/local/sbin/mosquitto")) {
+            if (Files.isExecutable(Path.of(candidate))) {
+                return candidate;
+            }
+        }
+        return null;
+    }
+
+    /** Restricts topics with a Mosquitto ACL file body (e.g. {@code topic deny forbidden/#}). */
+    public Mosquitto withAcl(String aclLines) {
+        this.acl = aclLines;
+        return this;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public String uri() {
+        return "mqtt://127.0.0.1:" + port;
+    }
+
+    public Mosquitto start() {
+        if (BINARY == null) {
+            throw new IllegalStateException("mosquitto is not installed: run `bash .ci/run` or `apt-get install mosquitto`");
+        }
+        try {
+            Files.createDirectories(dir);
+            Path conf = dir.resolve("mosquitto.conf");
+            String aclLine = "";
+            if (acl != null) {
+                Path aclFile = dir.resolve("acl");
+                Files.writeString(aclFile, acl + "\n");
+                aclLine = "acl_file " + aclFile.toAbsolutePath();
+            }
+            Files.writeString(conf, String.join("\n",
+                    aclLine,
+                    // Run as root, Mosquitto would switch to user 'mosquitto', which cannot read a
+                    // test's private temp dir. Ignored when not started as root.
+                    "user " + System.getProperty("user.name"),
+                    "listener " + port + " 127.0.0.1",
+                    "allow_anonymous true",
+                    "persistence true",
+                    "persistence_location " + dir.toAbsolutePath() + "/",
+                    "autosave_interval 1",
+                    "max_queued_messages 0",
+                    "max_inflight_messages 0",
+                    "set_tcp_nodelay true",
+                    "log_dest file " + dir.toAbsolutePath().resolve("mosquitto.log"),
+                    ""));
+            process = new ProcessBuilder(BINARY, "-c", conf.toString())
+                    .redirectErrorStream(true)
+                    .redirectOutput(dir.resolve("stdout.log").toFile())
+                    .start();
+            awaitListening(Duration.ofSeconds(10));
+            return this;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private void awaitListening(Duration timeout) {
+        Awaitility.await("mosquitto listening on " + port).atMost(timeout).pollInterval(Duration.ofMillis(50))
+                .until(() -> {
+                    if (!process.isAlive()) {
+                        throw new IllegalStateException("mosquitto exited with " + process.exitValue() + "; see " + dir);
+                    }
+                    try (Socket s = new Socket()) {
+                        s.connect(new InetSocketAddress("127.0.0.1", port), 200);
+                        return true;
+                    } catch (IOException e) {
+                        return false;
+                    }
+                });
+    }
+
+    /** Graceful stop (SIGTERM): Mosquitto saves its persistence file. */
+    public void stop() {
+        if (process != null && process.isAlive()) {
+            process.destroy();
+            try {
+                if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                    process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    public boolean isRunning() {
+        return process != null && process.isAlive();
+    }
+
+    @Override
+    public void close() {
+        stop();
+    }
+
+}

@@ -1,0 +1,99 @@
+package io.edgebridge.core.testing;
+
+import com.hivemq.client.mqtt.MqttClient;
+import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
+import com.hivemq.client.mqtt.datatypes.MqttQos;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
+import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.awaitility.Awaitility;
+
+/**
+ * A QoS 1 subscriber with a persistent session that records what it receives: per payload how
+ * often (to count losses and duplicates) and the topic it came on. Reconnects by itself.
+ */
+public final class Recorder implements AutoCloseable {
+
+    private final Mqtt5AsyncClient client;
+    private final Map<String, AtomicInteger> counts = new ConcurrentHashMap<>();
+    private final Map<String, String> topics = new ConcurrentHashMap<>();
+    private final ConcurrentLinkedQueue<Mqtt5Publish> messages = new ConcurrentLinkedQueue<>();
+    private final AtomicLong total = new AtomicLong();
+
+    public Recorder(int port, String clientId, String... filters) {
+        client = MqttClient.builder().useMqttVersion5().identifier(clientId)
+                .serverHost("127.0.0.1").serverPort(port)
+                .automaticReconnect().initialDelay(100, TimeUnit.MILLISECONDS).maxDelay(1, TimeUnit.SECONDS)
+                .applyAutomaticReconnect()
+                .buildAsync();
+        client.publishes(MqttGlobalPublishFilter.ALL, this::record);
+        client.connectWith().cleanStart(false).sessionExpiryInterval(3600).send().join();
+        for (String filter : filters) {
+            client.subscribeWith().topicFilter(filter).qos(MqttQos.AT_LEAST_ONCE).send().join();
+        }
+    }
+
+    private void record(Mqtt5Publish publish) {
+        String payload = new String(publish.getPayloadAsBytes(), StandardCharsets.UTF_8);
+        counts.computeIfAbsent(payload, k -> new AtomicInteger()).incrementAndGet();
+        topics.put(payload, publish.getTopic().toString());
+        messages.add(publish);
+        total.incrementAndGet();
+    }
+
+    /** Distinct payloads received. */
+    public int distinct() {
+        return counts.size();
+    }
+
+    /** Every message received, duplicates included. */
+    public long total() {
+        return total.get();
+    }
+
+    public long duplicates() {
+        return total.get() - counts.size();
+    }
+
+    public boolean received(String payload) {
+        return counts.containsKey(payload);
+    }
+
+    public String topicOf(String payload) {
+        return topics.get(payload);
+    }
+
+    public List<Mqtt5Publish> messages() {
+        return new ArrayList<>(messages);
+    }
+
+    /** Payloads from {@code expected} that never arrived. */
+    public List<String> missing(List<String> expected) {
+        List<String> missing = new ArrayList<>();
+        for (String p : expected) {
+            if (!counts.containsKey(p)) {
+                missing.add(p);
+            }
+        }
+        return missing;
+    }
+
+    public void awaitDistinct(int n, Duration timeout) {
+        Awaitility.await("recorder to receive " + n + " distinct messages (has " + distinct() + ")")
+                .atMost(timeout).pollInterval(Duration.ofMillis(100)).until(() -> distinct() >= n);
+    }
+
+    @Override
+    public void close() {
+        client.disconnect().exceptionally(e -> null).join();
+    }
+}

@@ -1,0 +1,55 @@
+package io.edgebridge.core.testing;
+
+import io.edgebridge.config.BridgeConfig;
+import io.edgebridge.config.ConfigLoader;
+import io.edgebridge.core.internal.Bridge;
+import io.edgebridge.core.internal.SinkFactories;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.search.Search;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.awaitility.Awaitility;
+
+/** EdgeBridge in the test JVM, configured from YAML text, with access to its meters. */
+public final class TestBridge implements AutoCloseable {
+
+    private final Bridge bridge;
+    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+
+    private TestBridge(BridgeConfig config) {
+        this.bridge = new Bridge(config, SinkFactories.load(), registry);
+    }
+
+    /** Writes {@code yaml} to {@code dir/edgebridge.yaml}, loads it, starts the bridge and waits for its local session. */
+    public static TestBridge start(Path dir, String yaml) throws Exception {
+        Files.createDirectories(dir);
+        Path file = dir.resolve("edgebridge.yaml");
+        Files.writeString(file, yaml);
+        BridgeConfig config = new ConfigLoader(SinkFactories.load()).load(file);
+        TestBridge test = new TestBridge(config);
+        test.bridge.start();
+        Awaitility.await("bridge connected to its local broker").atMost(Duration.ofSeconds(30))
+                .until(test.bridge::isLocalConnected);
+        return test;
+    }
+
+    public Bridge bridge() {
+        return bridge;
+    }
+
+    /** Sum of the counters named {@code name} with the given tag pairs. */
+    public double count(String name, String... tags) {
+        Search search = registry.find(name);
+        if (tags.length > 0) {
+            search = search.tags(tags);
+        }
+        return search.counters().stream().mapToDouble(Counter::count).sum();
+    }
+
+    @Override
+    public void close() {
+        bridge.stop();
+    }
+}

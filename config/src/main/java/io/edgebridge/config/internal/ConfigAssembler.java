@@ -1,0 +1,172 @@
+package io.edgebridge.config.internal;
+
+import io.edgebridge.config.BridgeConfig;
+import io.edgebridge.config.ConfigException;
+import io.edgebridge.config.DeadLetterConfig;
+import io.edgebridge.config.LocalConfig;
+import io.edgebridge.config.Location;
+import io.edgebridge.config.RouteConfig;
+import io.edgebridge.config.SinkConfig;
+import io.edgebridge.config.SpoolConfig;
+import io.edgebridge.config.StatsConfig;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.yaml.snakeyaml.nodes.MappingNode;
+import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.SequenceNode;
+
+/**
+ * Merges the parsed documents of one load into a {@link BridgeConfig}: singleton sections from
+ * at most one file, {@code sinks} merged by name, {@code routes} concatenated in file order.
+ */
+final class ConfigAssembler {
+
+    static final String DATA_DIR = "dataDir";
+    static final String LOCAL = "local";
+    static final String SPOOL = "spool";
+    static final String DEAD_LETTER = "deadLetter";
+    static final String STATS = "stats";
+    static final String SINKS = "sinks";
+    static final String ROUTES = "routes";
+    static final List<String> SINGLETONS = List.of(DATA_DIR, LOCAL, SPOOL, DEAD_LETTER, STATS);
+    static final Set<String> TOP_LEVEL_KEYS = Set.of(DATA_DIR, LOCAL, SPOOL, DEAD_LETTER, STATS, SINKS, ROUTES);
+
+    private final ReadContext context;
+    private final SinkCatalog catalog;
+    private final List<NodeMap> roots = new ArrayList<>();
+    private final Location start;
+
+    ConfigAssembler(ReadContext context, SinkCatalog catalog, List<YamlDocument> documents, Location start) {
+        this.context = context;
+        this.catalog = catalog;
+        this.start = start;
+        for (YamlDocument document : documents) {
+            if (document.failed()) {
+                catalog.markIncomplete();
+            }
+            document.root().ifPresent(root -> roots.add(NodeMap.of(context, document.source(), root, "")));
+        }
+    }
+
+    BridgeConfig assemble(List<Path> files, String fingerprint) throws ConfigException {
+        Map<String, NodeMap> owners = claimSections();
+        Path dataDir = Optional.ofNullable(owners.get(DATA_DIR)).map(SectionReader::dataDir)
+                .orElse(SectionReader.DEFAULT_DATA_DIR);
+        Optional<LocalConfig> local = LocalReader.read(section(owners, LOCAL), dataDir);
+        SpoolConfig spool = SectionReader.spool(section(owners, SPOOL), dataDir);
+        DeadLetterConfig deadLetter = SectionReader.deadLetter(section(owners, DEAD_LETTER));
+        StatsConfig stats = SectionReader.stats(section(owners, STATS));
+        Map<String, SinkConfig> sinks = readSinks();
+        List<RouteConfig> routes = readRoutes();
+        Problems problems = context.problems();
+        if (problems.hasErrors() || local.isEmpty()) {
+            throw new ConfigException(problems.errors());
+        }
+        Warnings.check(sinks.values(), routes, problems);
+        return new BridgeConfig(dataDir, local.get(), spool, deadLetter, stats, sinks, routes, problems.warnings(),
+                files, fingerprint);
+    }
+
+    /** Which file holds each singleton section; a second file naming one is a problem. */
+    private Map<String, NodeMap> claimSections() {
+        Map<String, NodeMap> owners = new HashMap<>();
+        for (NodeMap root : roots) {
+            root.checkKeys(TOP_LEVEL_KEYS);
+            for (String key : SINGLETONS) {
+                if (!root.keys().contains(key)) {
+                    continue;
+                }
+                NodeMap owner = owners.putIfAbsent(key, root);
+                if (owner != null) {
+                    Location here = root.keyLocation(key);
+                    root.problemAt(here, "'" + key + "' is already set at " + Problems.firstAt(owner.keyLocation(key),
+                            here) + "; each section may appear in one file only");
+                }
+            }
+        }
+        return owners;
+    }
+
+    private NodeMap section(Map<String, NodeMap> owners, String key) {
+        NodeMap owner = owners.get(key);
+        if (owner != null) {
+            return owner.mappingOrEmpty(key);
+        }
+        Source source = roots.isEmpty() ? Source.text("") : roots.get(0).source();
+        return NodeMap.empty(context, source, start.withKeyPath(key));
+    }
+
+    private Map<String, SinkConfig> readSinks() {
+        Map<String, SinkConfig> sinks = new LinkedHashMap<>();
+        Map<String, Location> defined = new HashMap<>();
+        for (NodeMap root : roots) {
+            root.mapping(SINKS).ifPresent(section -> {
+                for (String name : section.keys()) {
+                    Location here = section.keyLocation(name);
+                    Location first = defined.putIfAbsent(name, here);
+                    if (first != null) {
+                        section.problemAt(here, "sink '" + name + "' is already defined at "
+                                + Problems.firstAt(first, here));
+                        continue;
+                    }
+                    SinkReader.read(section, name, catalog).ifPresent(sink -> sinks.put(name, sink));
+                }
+            });
+        }
+        if (defined.isEmpty()) {
+            required(SINKS, "at least one sink is required (sinks: a mapping of names to sink settings)");
+        }
+        return sinks;
+    }
+
+    private List<RouteConfig> readRoutes() {
+        RouteReader reader = new RouteReader(catalog);
+        List<RouteConfig> routes = new ArrayList<>();
+        int written = 0;
+        for (NodeMap root : roots) {
+            List<Node> items = root.sequence(ROUTES).orElse(List.of());
+            for (int i = 0; i < items.size(); i++) {
+                String path = NodeMap.itemPath(ROUTES, i);
+                written++;
+                if (items.get(i) instanceof MappingNode mapping) {
+                    reader.read(root.child(mapping, path)).ifPresent(routes::add);
+                } else {
+                    root.problemAt(root.locate(items.get(i), path), "expected a route mapping with name, from and to");
+                }
+            }
+        }
+        if (written == 0) {
+            required(ROUTES, "at least one route is required (routes: a list of {name, from, to})");
+        }
+        return routes;
+    }
+
+    /**
+     * Reports a missing or empty section, unless it is written in a form already reported, or an
+     * input that failed to parse may hold it.
+     */
+    private void required(String key, String message) {
+        if (!catalog.complete()) {
+            return;
+        }
+        for (NodeMap root : roots) {
+            if (root.node(key).isPresent()) {
+                Node node = root.node(key).get();
+                boolean rightKind = key.equals(SINKS) ? node instanceof MappingNode
+                        : node instanceof SequenceNode;
+                if (rightKind) {
+                    root.problem(key, message);
+                }
+                return;
+            }
+        }
+        Location where = roots.isEmpty() ? start : roots.get(0).location();
+        context.problems().error(where.withKeyPath(key), message);
+    }
+}

@@ -1,0 +1,63 @@
+package io.edgebridge.config.internal;
+
+import io.edgebridge.config.BridgeConfig;
+import io.edgebridge.config.ConfigException;
+import io.edgebridge.config.Location;
+import io.edgebridge.config.SinkType;
+import java.nio.file.Path;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+
+/** One load: read the inputs, parse, substitute, then assemble and validate. */
+public final class ConfigReader {
+
+    private final Map<String, SinkType> types;
+    private final Function<String, String> environment;
+
+    public ConfigReader(Collection<? extends SinkType> sinkTypes, Function<String, String> environment) {
+        Map<String, SinkType> byName = new LinkedHashMap<>();
+        for (SinkType type : sinkTypes) {
+            if (byName.putIfAbsent(type.type(), type) != null) {
+                throw new IllegalArgumentException("two sink types are named '" + type.type() + "'");
+            }
+        }
+        this.types = Map.copyOf(byName);
+        this.environment = environment;
+    }
+
+    public BridgeConfig load(Path fileOrDirectory) throws ConfigException {
+        Problems problems = new Problems();
+        List<Input> inputs = Input.read(fileOrDirectory, problems);
+        if (problems.hasErrors() && inputs.isEmpty()) {
+            throw new ConfigException(problems.errors());
+        }
+        List<Path> files = inputs.stream().map(i -> i.source().file().orElseThrow()).toList();
+        Location start = new Location(Optional.of(fileOrDirectory), 0, 0, "");
+        return read(inputs, problems, files, start);
+    }
+
+    public BridgeConfig parse(String yaml, String sourceName) throws ConfigException {
+        Problems problems = new Problems();
+        problems.addFile(Optional.empty());
+        Input input = Input.text(yaml, sourceName);
+        return read(List.of(input), problems, List.of(), input.source().whole(""));
+    }
+
+    private BridgeConfig read(List<Input> inputs, Problems problems, List<Path> files, Location start)
+            throws ConfigException {
+        ScalarValues values = new ScalarValues(new Substitution(environment), problems);
+        List<YamlDocument> documents = inputs.stream()
+                .map(input -> input.text()
+                        .map(text -> YamlDocument.parse(input.source(), text, problems))
+                        .orElseGet(() -> new YamlDocument(input.source(), Optional.empty(), true)))
+                .toList();
+        documents.forEach(values::scan);
+        ConfigAssembler assembler = new ConfigAssembler(new ReadContext(problems, values), new SinkCatalog(types),
+                documents, start);
+        return assembler.assemble(files, Input.fingerprint(inputs));
+    }
+}

@@ -1,0 +1,88 @@
+package io.edgebridge.config.internal;
+
+import io.edgebridge.config.Backoff;
+import io.edgebridge.config.ConfigMap;
+import io.edgebridge.config.EmbeddedBrokerConfig;
+import io.edgebridge.config.ExternalBrokerConfig;
+import io.edgebridge.config.LocalConfig;
+import io.edgebridge.config.MqttEndpointConfig;
+import io.edgebridge.config.MqttEndpointConfig.MqttVersion;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/** {@code local}: the embedded broker (default) or an external one, and the bridge's session on it. */
+final class LocalReader {
+
+    static final String EMBEDDED = "embedded";
+    static final String DEFAULT_CLIENT_ID = "edgebridge";
+    /** Reconnects to a broker in the same process should be quick. */
+    static final Backoff EMBEDDED_RECONNECT = new Backoff(Duration.ofMillis(100), Duration.ofSeconds(5), 0.5);
+    private static final Set<String> EMBEDDED_KEYS = Set.of("address", "port", "dataDir", "persistence",
+            "maxQueueSize", "queueStrategy", "intake");
+    /** Endpoint keys that make sense for an embedded broker's loopback session. */
+    private static final Set<String> EMBEDDED_SESSION_KEYS = Set.of("clientId", "keepAlive");
+
+    private LocalReader() {
+    }
+
+    static Optional<LocalConfig> read(NodeMap m, Path dataDir) {
+        Set<String> allowed = new HashSet<>(ConfigMap.ENDPOINT_KEYS);
+        allowed.addAll(List.of("broker", EMBEDDED));
+        m.checkKeys(allowed);
+        Optional<Scalar> broker = m.scalar("broker");
+        String written = broker.map(Scalar::text).orElse(EMBEDDED).trim();
+        if (written.equals(EMBEDDED)) {
+            return Optional.of(embedded(m, dataDir));
+        }
+        if (!written.contains("://")) {
+            String suggestion = broker.get().sensitive() ? "" : Suggestions.didYouMean(written, List.of(EMBEDDED));
+            m.problemAt(broker.get().location(), "expected 'embedded' or a broker URI like mqtt://127.0.0.1:1883"
+                    + suggestion + "; got " + broker.get().shown());
+            return Optional.empty();
+        }
+        if (m.has(EMBEDDED)) {
+            m.problem(EMBEDDED, "local.embedded only applies when local.broker is embedded");
+        }
+        return m.mqttEndpoint("broker", DEFAULT_CLIENT_ID)
+                .map(endpoint -> new LocalConfig(new ExternalBrokerConfig(endpoint), endpoint));
+    }
+
+    private static LocalConfig embedded(NodeMap m, Path dataDir) {
+        for (String key : m.keys()) {
+            if (ConfigMap.ENDPOINT_KEYS.contains(key) && !EMBEDDED_SESSION_KEYS.contains(key)) {
+                m.problemAt(m.keyLocation(key), "'" + key
+                        + "' only applies to an external broker (local.broker: mqtt://...)");
+            }
+        }
+        NodeMap e = m.mappingOrEmpty(EMBEDDED);
+        e.checkKeys(EMBEDDED_KEYS);
+        String address = e.string("address").orElse("0.0.0.0").trim();
+        if (address.isEmpty()) {
+            e.problem("address", "expected a listen address like 0.0.0.0 or 127.0.0.1, not an empty value");
+        }
+        EmbeddedBrokerConfig broker = new EmbeddedBrokerConfig(
+                address,
+                e.integer("port", 1883, 1, 65_535),
+                e.path("dataDir").orElse(dataDir.resolve("broker")),
+                e.choice("persistence", EmbeddedBrokerConfig.Persistence.class, EmbeddedBrokerConfig.Persistence.FILE),
+                e.integer("maxQueueSize", 10_000, 1, 1_000_000_000),
+                e.choice("queueStrategy", EmbeddedBrokerConfig.QueueStrategy.class,
+                        EmbeddedBrokerConfig.QueueStrategy.DISCARD),
+                e.choice("intake", EmbeddedBrokerConfig.Intake.class, EmbeddedBrokerConfig.Intake.EXTENSION));
+        String clientId = m.string("clientId").orElse(DEFAULT_CLIENT_ID);
+        if (clientId.isBlank()) {
+            m.problem("clientId", "expected a client identifier, not an empty value");
+        }
+        Duration keepAlive = m.duration("keepAlive", EndpointReader.DEFAULT_KEEP_ALIVE, Duration.ZERO,
+                EndpointReader.MAX_KEEP_ALIVE);
+        String host = address.equals("0.0.0.0") || address.equals("::") ? "127.0.0.1" : address;
+        MqttEndpointConfig endpoint = new MqttEndpointConfig(host, broker.port(), false, clientId, Optional.empty(),
+                Optional.empty(), Optional.empty(), MqttVersion.V5, EndpointReader.DEFAULT_SESSION_EXPIRY, keepAlive,
+                EndpointReader.DEFAULT_CONNECT_TIMEOUT, EMBEDDED_RECONNECT);
+        return new LocalConfig(broker, endpoint);
+    }
+}

@@ -1,0 +1,55 @@
+package io.edgebridge.config.internal;
+
+import io.edgebridge.config.Location;
+import io.edgebridge.config.SinkConfig;
+import io.edgebridge.config.SinkType;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.yaml.snakeyaml.nodes.MappingNode;
+import org.yaml.snakeyaml.nodes.Node;
+
+/** One entry of {@code sinks}: its name, {@code type}, {@code maxInFlight} and the type's own options. */
+final class SinkReader {
+
+    static final String TYPE = "type";
+    static final String MAX_IN_FLIGHT = "maxInFlight";
+
+    private SinkReader() {
+    }
+
+    /** Reads sink {@code name} of the {@code sinks} mapping, defines it in the catalog, returns its config. */
+    static Optional<SinkConfig> read(NodeMap sinks, String name, SinkCatalog catalog) {
+        Location keyLocation = sinks.keyLocation(name);
+        SinkCatalog.nameProblem("sink", new Scalar(name, keyLocation, List.of(), false))
+                .ifPresent(p -> sinks.problemAt(keyLocation, p));
+        Optional<Node> node = sinks.node(name);
+        if (node.isEmpty() || !(node.get() instanceof MappingNode mapping)) {
+            sinks.problemAt(node.isEmpty() ? keyLocation : sinks.locationOf(name),
+                    "expected a mapping with the sink's settings, starting with 'type'");
+            catalog.define(new SinkCatalog.DefinedSink(name, Optional.empty(), keyLocation));
+            return Optional.empty();
+        }
+        NodeMap m = sinks.child(mapping, sinks.childPath(name));
+        String type = m.requiredString(TYPE);
+        SinkType sinkType = catalog.types().get(type);
+        catalog.define(new SinkCatalog.DefinedSink(name, Optional.ofNullable(sinkType), m.location()));
+        if (sinkType == null) {
+            if (!type.isEmpty()) {
+                reportUnknownType(m, catalog);
+            }
+            return Optional.empty(); // the other keys depend on the type
+        }
+        int maxInFlight = m.integer(MAX_IN_FLIGHT, 1000, 1, 100_000);
+        Object options = sinkType.parseOptions(name, m.alsoAllowing(Set.of(TYPE, MAX_IN_FLIGHT)));
+        return Optional.of(new SinkConfig(name, type, maxInFlight, options, m.location()));
+    }
+
+    private static void reportUnknownType(NodeMap m, SinkCatalog catalog) {
+        Scalar type = m.scalar(TYPE).orElseThrow();
+        Set<String> known = catalog.types().keySet();
+        String suggestion = type.sensitive() ? "" : Suggestions.didYouMean(type.text(), known);
+        m.problem(TYPE, "unknown sink type " + type.shown() + suggestion
+                + (known.isEmpty() ? "; no sink types are available" : "; known types: " + Suggestions.list(known)));
+    }
+}

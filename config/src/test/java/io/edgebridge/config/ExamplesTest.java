@@ -1,0 +1,148 @@
+package io.edgebridge.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
+import com.networknt.schema.JsonSchema;
+import com.networknt.schema.JsonSchemaFactory;
+import com.networknt.schema.SpecVersion;
+import com.networknt.schema.ValidationMessage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The shipped examples load without problems or warnings, and they, like the invalid documents
+ * below, are judged by {@code schema/edgebridge.schema.json} the way an editor would.
+ */
+class ExamplesTest {
+
+    private static final Path EXAMPLES = Path.of("examples");
+    private static final Path SCHEMA = Path.of("schema", "edgebridge.schema.json");
+    /** YAML as JSON, keeping yes/no/on/off as the strings EdgeBridge sees them as. */
+    private static final ObjectMapper YAML = new ObjectMapper(YAMLFactory.builder()
+            .enable(YAMLParser.Feature.PARSE_BOOLEAN_LIKE_WORDS_AS_STRINGS).build());
+
+    private static JsonSchema schema;
+
+    @BeforeAll
+    static void readSchema() throws IOException {
+        schema = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012)
+                .getSchema(new ObjectMapper().readTree(SCHEMA.toFile()));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"edgebridge.yaml", "mqtt-bridge.yaml", "conf.d"})
+    void loadsWithoutProblemsOrWarnings(String example) throws ConfigException {
+        BridgeConfig config = TestSinkTypes.loader().load(EXAMPLES.resolve(example));
+
+        assertThat(config.warnings()).isEmpty();
+        assertThat(config.routes()).isNotEmpty();
+    }
+
+    @Test
+    void theSmallestExampleIsWhatTheDocsSay() throws ConfigException {
+        BridgeConfig config = TestSinkTypes.loader().load(EXAMPLES.resolve("edgebridge.yaml"));
+
+        assertThat(config.sink("out").orElseThrow().options(TestSinkTypes.FileOptions.class).path())
+                .isEqualTo(Path.of("data/out/messages.jsonl"));
+        assertThat(config.upstreamRoutes()).singleElement().satisfies(r -> {
+            assertThat(r.name()).isEqualTo("telemetry");
+            assertThat(r.from().text()).isEqualTo("sensors/<deviceId>/<metric>");
+            assertThat(r.targets()).singleElement()
+                    .satisfies(t -> assertThat(t.topic().text()).isEqualTo("edge/<deviceId>/telemetry/<metric>"));
+        });
+    }
+
+    @Test
+    void theCompleteExampleOfTheReferenceLoadsAndMatchesTheSchema() throws IOException, ConfigException {
+        String reference = Files.readString(Path.of("..", "docs", "CONFIG.md"));
+        int start = reference.indexOf("```yaml\n") + "```yaml\n".length();
+        String example = reference.substring(start, reference.indexOf("```", start));
+
+        BridgeConfig config = TestSinkTypes.loader().parse(example, "CONFIG.md");
+
+        assertThat(config.sinks()).containsOnlyKeys("cloud", "audit");
+        assertThat(config.routes()).extracting(RouteConfig::name).containsExactly("telemetry", "commands");
+        assertThat(config.warnings()).isEmpty();
+        assertThat(validate(example)).isEmpty();
+    }
+
+    static Stream<Path> exampleFiles() throws IOException {
+        try (Stream<Path> files = Files.walk(EXAMPLES)) {
+            return files.filter(p -> p.toString().endsWith(".yaml")).sorted().toList().stream();
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("exampleFiles")
+    void matchesTheSchema(Path example) throws IOException {
+        assertThat(validate(Files.readString(example))).isEmpty();
+    }
+
+    @ParameterizedTest(name = "[{index}] {0}")
+    @ValueSource(strings = {
+            "sinks:\n  out: {type: file, path: x, maxInFlight: \"${MAX_IN_FLIGHT}\", fsync: \"${FSYNC}\"}",
+            "sinks:\n  hub: {type: azure-iot-hub, connectionString: x, anything: [1, 2]}",
+            "sinks:\n  cloud: {type: mqtt, uri: \"${CLOUD_URI}\", keepAlive: 0, protocol: \"3.1.1\"}",
+            "routes:\n  - {name: a, from: a/<x>, sink: hub, topic: b, attributes: {x: <x>}}",
+            "routes:\n  - {name: d, direction: downstream, sink: cloud, from: c/<x>, to: {topic: l/<x>, retain: true}}",
+            "local:\n  broker: mqtts://h:8883\n  username: u\n  tls: {ca: /ca.pem}",
+            "spool: {maxBytes: 1.5GB, maxAge: 0, whenFull: refuse-new}",
+            "spool: {whenFull: \"${SPOOL_WHEN_FULL}\"}",
+            "routes:\n  - {name: a, direction: \"${DIRECTION}\", from: a, sink: s, topic: t}",
+    })
+    void theSchemaAcceptsWhatTheLoaderAccepts(String yaml) throws IOException {
+        assertThat(validate(yaml)).isEmpty();
+    }
+
+    @ParameterizedTest(name = "[{index}] {0}")
+    @ValueSource(strings = {
+            "sinkz: {}",
+            "dataDir: [a]",
+            "sinks: {}",
+            "routes: []",
+            "sinks:\n  cloud: {type: mqtt}",
+            "sinks:\n  cloud: {type: mqtt, uri: \"mqtt://h\", usrname: u}",
+            "sinks:\n  cloud: {type: mqtt, uri: \"mqtt://u:p@h\"}",
+            "sinks:\n  cloud: {type: mqtt, uri: \"https://h\"}",
+            "sinks:\n  cloud: {type: mqtt, uri: \"mqtt://h\", keepAlive: 60}",
+            "sinks:\n  out: {type: file, path: x, fsync: yes}",
+            "sinks:\n  out: {type: file, path: x, maxFiles: 0}",
+            "sinks:\n  out: {type: file}",
+            "sinks:\n  bad name: {type: file, path: x}",
+            "spool: {whenFull: drop_oldest}",
+            "spool: {maxAge: 7 days}",
+            "spool: {maxBytes: 2 gigs}",
+            "local:\n  username: u",
+            "local:\n  broker: mqtt://h\n  embedded: {port: 1}",
+            "local:\n  embedded: {port: 70000}",
+            "routes:\n  - {name: a, from: a, to: [{sink: s, topic: t, qos: 3}]}",
+            "routes:\n  - {name: a, from: a, to: [{sink: s, topic: t, template: x}]}",
+            "routes:\n  - {name: a, from: a, to: [{sink: s, topic: t, payload: template}]}",
+            "routes:\n  - {name: a, from: a, sink: s, topic: t, to: [{sink: s, topic: t}]}",
+            "routes:\n  - {name: a, from: a, form: b, to: [{sink: s, topic: t}]}",
+            "routes:\n  - {name: a, to: [{sink: s, topic: t}]}",
+            "routes:\n  - {from: a, sink: s, topic: t}",
+            "routes:\n  - {name: d, direction: downstream, from: c, to: l}",
+            "routes:\n  - {name: d, direction: downstream, from: {sink: s, topic: c}, to: {topic: l, qos: 1}}",
+    })
+    void theSchemaRejectsMistakes(String yaml) throws IOException {
+        assertThat(validate(yaml)).isNotEmpty();
+    }
+
+    private static Set<ValidationMessage> validate(String yaml) throws IOException {
+        JsonNode document = YAML.readTree(yaml);
+        return schema.validate(document);
+    }
+}
