@@ -1,5 +1,6 @@
 package io.edgebridge.core.cli;
 
+import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -26,7 +27,14 @@ public final class Main implements Runnable {
 
     /** Runs a command and returns its exit code (used by tests, which must not exit the JVM). */
     public static int execute(String... args) {
+        return execute(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args);
+    }
+
+    /** Runs a command writing to the given streams. */
+    public static int execute(PrintWriter out, PrintWriter err, String... args) {
         CommandLine cli = new CommandLine(new Main());
+        cli.setOut(out);
+        cli.setErr(err);
         cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
             commandLine.getErr().println("edgebridge: " + ex.getMessage());
             return EXIT_RUNTIME_FAILURE;

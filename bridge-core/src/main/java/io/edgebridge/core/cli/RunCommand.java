@@ -35,7 +35,7 @@ final class RunCommand implements Callable<Integer> {
         if (loaded == null) {
             return Main.EXIT_INVALID_CONFIG;
         }
-        log.info("{} starting with {}", VersionCommand.describe(), config.path);
+        log.info("{} starting with {}", VersionCommand.describe(), config.path());
         Bridge bridge = new Bridge(loaded, factories, new SimpleMeterRegistry());
         CountDownLatch stopRequested = new CountDownLatch(1);
         Signals.onTermination(stopRequested::countDown);

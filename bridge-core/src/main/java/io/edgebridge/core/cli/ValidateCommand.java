@@ -25,7 +25,7 @@ final class ValidateCommand implements Callable<Integer> {
         long upstream = loaded.upstreamRoutes().size();
         long downstream = loaded.downstreamRoutes().size();
         spec.commandLine().getOut().printf("%s: OK (%d sinks, %d upstream and %d downstream routes, config %s)%n",
-                config.path, loaded.sinks().size(), upstream, downstream, loaded.fingerprint());
+                config.path(), loaded.sinks().size(), upstream, downstream, loaded.fingerprint());
         return 0;
     }
 }

@@ -243,6 +243,7 @@ public final class Bridge {
                 drains.add(pump.stop(DRAIN_TIMEOUT));
             }
             CompletableFuture.allOf(drains.toArray(new CompletableFuture[0])).join();
+            log.debug("sink pumps stopped");
             for (Map.Entry<String, Sink> e : sinks.entrySet()) {
                 try {
                     e.getValue().close().toCompletableFuture().get(SINK_CLOSE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
@@ -250,9 +251,11 @@ public final class Bridge {
                     log.atWarn().addKeyValue("sink", e.getKey()).log("sink did not close cleanly: {}", ex.toString());
                 }
             }
+            log.debug("sinks closed");
             if (local != null) {
                 local.close();
             }
+            log.debug("local broker closed");
             scheduler.shutdownNow();
             if (spool != null) {
                 spool.close();

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -26,7 +27,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 @Timeout(value = 240, unit = TimeUnit.SECONDS)
 class CrashRecoveryIntegrationTest {
 
-    @TempDir
+    @TempDir(cleanup = CleanupMode.ON_SUCCESS) // kept for diagnosis when a test fails
     Path dir;
 
     @ParameterizedTest

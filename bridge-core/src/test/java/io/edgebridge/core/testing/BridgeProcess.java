@@ -20,6 +20,7 @@ public final class BridgeProcess implements AutoCloseable {
     private final Path log;
     private final List<String> jvmArgs;
     private Process process;
+    private long logOffset;
 
     public BridgeProcess(Path config, Path log, String... jvmArgs) {
         this.config = config;
@@ -38,6 +39,7 @@ public final class BridgeProcess implements AutoCloseable {
         command.add("--config");
         command.add(config.toString());
         try {
+            logOffset = Files.exists(log) ? Files.size(log) : 0;
             process = new ProcessBuilder(command)
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
@@ -56,7 +58,7 @@ public final class BridgeProcess implements AutoCloseable {
                     if (!process.isAlive()) {
                         throw new IllegalStateException("EdgeBridge exited with " + process.exitValue() + ":\n" + logText());
                     }
-                    return logText().contains("EdgeBridge started");
+                    return logText().substring((int) Math.min(logOffset, logText().length())).contains("EdgeBridge started");
                 });
         return this;
     }
