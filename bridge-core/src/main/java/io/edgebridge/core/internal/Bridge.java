@@ -50,6 +50,7 @@ public final class Bridge {
     /** How many unacknowledged local messages the broker may push to the bridge's intake session. */
     private static final int INTAKE_RECEIVE_MAXIMUM = 10_000;
     private static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(5);
+    private static final Duration EMBEDDED_START_TIMEOUT = Duration.ofSeconds(60);
     private static final Duration SINK_CLOSE_TIMEOUT = Duration.ofSeconds(3);
 
     private final BridgeConfig config;
@@ -137,7 +138,7 @@ public final class Bridge {
         }
 
         intake = new UpstreamIntake(routes, spool, System::currentTimeMillis);
-        local.start(intake, routes.intakeSubscriptions()).get(60, TimeUnit.SECONDS);
+        awaitIntake(local.start(intake, routes.intakeSubscriptions()));
 
         StatsLog stats = new StatsLog(metrics.registry(), this::stateSummary);
         long interval = config.stats().logInterval().toMillis();
@@ -147,6 +148,28 @@ public final class Bridge {
         log.atInfo().addKeyValue("config", config.fingerprint())
                 .log("EdgeBridge started: {} routes, {} sinks, spool {} messages ({} bytes)", config.routes().size(),
                         sinks.size(), spool.entryCount(), spool.bytes());
+    }
+
+    /**
+     * Waits until intake is live, so "started" means devices' messages are taken from then on. An
+     * embedded broker that does not come up, or a subscription the broker refuses, fails the start;
+     * an external broker that is not reachable yet only delays intake (the session keeps retrying).
+     */
+    private void awaitIntake(CompletableFuture<Void> ready) throws Exception {
+        boolean embedded = config.local().broker() instanceof EmbeddedBrokerConfig;
+        Duration wait = embedded ? EMBEDDED_START_TIMEOUT
+                : config.local().endpoint().connectTimeout().plus(Duration.ofSeconds(5));
+        try {
+            ready.get(wait.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException(e.getCause().getMessage(), e.getCause());
+        } catch (java.util.concurrent.TimeoutException e) {
+            if (embedded) {
+                throw new IllegalStateException("the embedded broker did not start within " + wait.toSeconds() + " s");
+            }
+            log.atWarn().addKeyValue("broker", config.local().endpoint().displayUri())
+                    .log("local broker not reachable yet; messages are taken from it as soon as it is");
+        }
     }
 
     private LocalBroker createLocalBroker() throws Exception {

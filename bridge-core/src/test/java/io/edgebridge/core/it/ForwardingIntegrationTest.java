@@ -88,6 +88,21 @@ class ForwardingIntegrationTest {
         }
     }
 
+    /** "Started" means intake is live: even on a first start, with no session at the broker yet. */
+    @ParameterizedTest
+    @EnumSource(LocalSetup.class)
+    void aMessagePublishedTheMomentStartReturns_isBridged(LocalSetup setup) throws Exception {
+        try (var local = setup.start(dir);
+                var cloud = new Mosquitto(dir.resolve("cloud")).start();
+                var recorder = new Recorder(cloud.port(), "recorder", "cloud/#");
+                var bridge = TestBridge.start(dir.resolve("bridge"), local.yaml() + common(cloud.port()) + TELEMETRY);
+                var devices = new Publisher(local.port(), 1)) {
+            devices.publish("sensors/first/telemetry", "first").join();
+            recorder.awaitDistinct(1, Duration.ofSeconds(30));
+            assertThat(recorder.topicOf("first")).isEqualTo("cloud/first/data");
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(LocalSetup.class)
     void cloudBrokerDownForTenSecondsMidStream_noMessageIsLost(LocalSetup setup) throws Exception {

@@ -83,6 +83,7 @@ public final class Mosquitto implements AutoCloseable {
                     "max_queued_messages 0",
                     "max_inflight_messages 0",
                     "set_tcp_nodelay true",
+                    System.getProperty("mosquitto.debug", "false").equals("true") ? "log_type all" : "",
                     "log_dest file " + dir.toAbsolutePath().resolve("mosquitto.log"),
                     ""));
             process = new ProcessBuilder(BINARY, "-c", conf.toString())

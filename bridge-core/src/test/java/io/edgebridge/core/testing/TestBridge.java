@@ -9,8 +9,6 @@ import io.micrometer.core.instrument.search.Search;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import org.awaitility.Awaitility;
 
 /** EdgeBridge in the test JVM, configured from YAML text, with access to its meters. */
 public final class TestBridge implements AutoCloseable {
@@ -22,16 +20,14 @@ public final class TestBridge implements AutoCloseable {
         this.bridge = new Bridge(config, SinkFactories.load(), registry);
     }
 
-    /** Writes {@code yaml} to {@code dir/edgebridge.yaml}, loads it, starts the bridge and waits for its local session. */
+    /** Writes {@code yaml} to {@code dir/edgebridge.yaml}, loads it and starts the bridge. */
     public static TestBridge start(Path dir, String yaml) throws Exception {
         Files.createDirectories(dir);
         Path file = dir.resolve("edgebridge.yaml");
         Files.writeString(file, yaml);
         BridgeConfig config = new ConfigLoader(SinkFactories.load()).load(file);
         TestBridge test = new TestBridge(config);
-        test.bridge.start();
-        Awaitility.await("bridge connected to its local broker").atMost(Duration.ofSeconds(30))
-                .until(test.bridge::isLocalConnected);
+        test.bridge.start(); // returns once intake is live: devices may publish right away
         return test;
     }
 

@@ -75,10 +75,10 @@ public final class EmbeddedLocalBroker implements LocalBroker {
             log.atInfo().addKeyValue("address", config.address()).addKeyValue("port", config.port())
                     .addKeyValue("intake", config.intake().name().toLowerCase(Locale.ROOT))
                     .log("starting embedded broker");
-            return hivemq.start().thenRun(() -> {
+            return hivemq.start().thenCompose(v -> {
                 log.atInfo().addKeyValue("address", config.address()).addKeyValue("port", config.port())
                         .log("embedded broker listening");
-                session.start(inProcess ? null : intake, subscriptions);
+                return session.start(inProcess ? null : intake, subscriptions);
             });
         } catch (IOException | RuntimeException e) {
             return CompletableFuture.failedFuture(e);

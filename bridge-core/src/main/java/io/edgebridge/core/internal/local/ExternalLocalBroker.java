@@ -19,8 +19,7 @@ public final class ExternalLocalBroker implements LocalBroker {
 
     @Override
     public CompletableFuture<Void> start(Intake intake, List<String> subscriptions) {
-        session.start(intake, subscriptions);
-        return CompletableFuture.completedFuture(null);
+        return session.start(intake, subscriptions);
     }
 
     @Override

@@ -13,8 +13,10 @@ public interface LocalBroker {
 
     /**
      * Starts the broker if embedded, connects the bridge's session, and begins handing messages on
-     * {@code subscriptions} (MQTT filters) to {@code intake}. Completes when the broker accepts
-     * connections; the session may still be connecting.
+     * {@code subscriptions} (MQTT filters) to {@code intake}. Completes when intake is live: the
+     * embedded broker listens and the session is connected (and subscribed, for MQTT intake). An
+     * unreachable external broker keeps it pending while the session retries; a broker that refuses
+     * to start or refuses a subscription fails it.
      */
     CompletableFuture<Void> start(Intake intake, List<String> subscriptions);
 

@@ -33,23 +33,28 @@ final class MqttIntakeSession {
         this.hopValue = hopValue;
     }
 
-    /** Connects; with a non-null {@code intake}, subscribes to {@code subscriptions} once connected. */
+    /**
+     * Connects; with a non-null {@code intake}, subscribes to {@code subscriptions} once connected.
+     * The future completes when the session is ready: connected and, for intake, subscribed (a
+     * device publishing before that would not reach the bridge on a first start). It fails when the
+     * broker refuses a subscription.
+     */
     CompletableFuture<Void> start(Intake intake, List<String> subscriptions) {
         this.intake = intake;
         link.onMessage(this::onMessage);
         CompletableFuture<Void> connected = link.connect();
-        if (intake != null && !subscriptions.isEmpty()) {
-            connected.thenCompose(v -> link.subscribe(subscriptions, true))
-                    .whenComplete((v, error) -> {
-                        if (error != null) {
-                            log.atError().addKeyValue("filters", subscriptions)
-                                    .log("local subscription failed: {}", error.getMessage());
-                        } else {
-                            log.atInfo().addKeyValue("filters", subscriptions).log("local intake subscribed");
-                        }
-                    });
+        if (intake == null || subscriptions.isEmpty()) {
+            return connected;
         }
-        return connected;
+        return connected.thenCompose(v -> link.subscribe(subscriptions, true))
+                .whenComplete((v, error) -> {
+                    if (error != null) {
+                        log.atError().addKeyValue("filters", subscriptions)
+                                .log("local subscription failed: {}", error.getMessage());
+                    } else {
+                        log.atInfo().addKeyValue("filters", subscriptions).log("local intake subscribed");
+                    }
+                });
     }
 
     private void onMessage(IncomingMessage message) {

@@ -35,14 +35,20 @@ final class Mqtt3Link implements MqttLink {
     private final Mqtt3AsyncClient client;
     private final CompletableFuture<Void> firstConnect = new CompletableFuture<>();
     private volatile boolean connectStarted;
+    private volatile boolean closed;
 
     Mqtt3Link(MqttEndpointConfig endpoint, String name, Optional<MqttClientSslConfig> ssl) {
         this.endpoint = endpoint;
         Mqtt3ClientBuilder builder = MqttClient.builder()
                 .useMqttVersion3()
                 .identifier(endpoint.clientId())
-                .addDisconnectedListener(new ReconnectPolicy(endpoint.reconnect(), name, endpoint.displayUri()))
+                .addDisconnectedListener(new ReconnectPolicy(endpoint.reconnect(), name, endpoint.displayUri(), () -> closed))
                 .addConnectedListener(context -> {
+                    if (closed) {
+                        // An attempt that was already under way when we closed.
+                        disconnect();
+                        return;
+                    }
                     log.atInfo().addKeyValue("link", name).addKeyValue("broker", endpoint.displayUri())
                             .log("connected (MQTT 3.1.1)");
                     firstConnect.complete(null);
@@ -135,9 +141,11 @@ final class Mqtt3Link implements MqttLink {
 
     @Override
     public CompletableFuture<Void> disconnect() {
+        closed = true;
         if (client.getState() == com.hivemq.client.mqtt.MqttClientState.DISCONNECTED) {
             return CompletableFuture.completedFuture(null);
         }
+        // While retrying, this fails ("not connected"); the reconnect policy then ends the retries.
         return client.disconnect().exceptionally(e -> null);
     }
 }

@@ -42,6 +42,7 @@ final class Mqtt5Link implements MqttLink {
     private final Mqtt5AsyncClient client;
     private final CompletableFuture<Void> firstConnect = new CompletableFuture<>();
     private volatile boolean connectStarted;
+    private volatile boolean closed;
 
     Mqtt5Link(MqttEndpointConfig endpoint, String name, Optional<MqttClientSslConfig> ssl, int receiveMaximum) {
         this.endpoint = endpoint;
@@ -50,8 +51,13 @@ final class Mqtt5Link implements MqttLink {
         Mqtt5ClientBuilder builder = MqttClient.builder()
                 .useMqttVersion5()
                 .identifier(endpoint.clientId())
-                .addDisconnectedListener(new ReconnectPolicy(endpoint.reconnect(), name, endpoint.displayUri()))
+                .addDisconnectedListener(new ReconnectPolicy(endpoint.reconnect(), name, endpoint.displayUri(), () -> closed))
                 .addConnectedListener(context -> {
+                    if (closed) {
+                        // An attempt that was already under way when we closed.
+                        disconnect();
+                        return;
+                    }
                     log.atInfo().addKeyValue("link", name).addKeyValue("broker", endpoint.displayUri())
                             .log("connected");
                     firstConnect.complete(null);
@@ -190,9 +196,11 @@ final class Mqtt5Link implements MqttLink {
 
     @Override
     public CompletableFuture<Void> disconnect() {
+        closed = true;
         if (client.getState() == com.hivemq.client.mqtt.MqttClientState.DISCONNECTED) {
             return CompletableFuture.completedFuture(null);
         }
+        // While retrying, this fails ("not connected"); the reconnect policy then ends the retries.
         return client.disconnect().exceptionally(e -> null);
     }
 }

@@ -7,6 +7,7 @@ import com.hivemq.client.mqtt.lifecycle.MqttDisconnectSource;
 import io.edgebridge.config.Backoff;
 import io.edgebridge.core.internal.BackoffDelays;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,19 +23,24 @@ final class ReconnectPolicy implements MqttClientDisconnectedListener {
     private final Backoff backoff;
     private final String name;
     private final String address;
+    private final BooleanSupplier closed;
 
-    ReconnectPolicy(Backoff backoff, String name, String address) {
+    /** {@code closed}: once true, no further reconnect is attempted. */
+    ReconnectPolicy(Backoff backoff, String name, String address, BooleanSupplier closed) {
         this.backoff = backoff;
         this.name = name;
         this.address = address;
+        this.closed = closed;
     }
 
     @Override
     public void onDisconnected(MqttClientDisconnectedContext context) {
-        if (context.getSource() == MqttDisconnectSource.USER) {
+        MqttClientReconnector reconnector = context.getReconnector();
+        if (context.getSource() == MqttDisconnectSource.USER || closed.getAsBoolean()) {
+            // A client that is still retrying cannot be disconnected; it stops here instead.
+            reconnector.reconnect(false);
             return;
         }
-        MqttClientReconnector reconnector = context.getReconnector();
         long delay = BackoffDelays.millis(backoff, reconnector.getAttempts());
         reconnector.reconnect(true)
                 .republishIfSessionExpired(true)

@@ -81,6 +81,7 @@ public final class Spool implements AutoCloseable {
     private volatile long head;
     private volatile long committed;
     private volatile long bytes;
+    private volatile long commits;
     private volatile boolean closing;
     private volatile boolean closed;
 
@@ -194,6 +195,11 @@ public final class Spool implements AutoCloseable {
     /** Stored message bytes (entries not yet reclaimed). */
     public long bytes() {
         return bytes;
+    }
+
+    /** Durable group commits so far (one fsync each). */
+    public long commits() {
+        return commits;
     }
 
     /** Entries not yet reclaimed (some may be delivered and waiting for their chunk to complete). */
@@ -380,6 +386,7 @@ public final class Spool implements AutoCloseable {
         }
         committed = next;
         bytes = sizes.total();
+        commits++;
         for (Pending p : accepted) {
             p.future.complete(p.seq);
         }
