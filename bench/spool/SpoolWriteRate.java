@@ -41,5 +41,8 @@ public final class SpoolWriteRate {
                         outstanding, n / seconds, (double) n / spool.commits(), spool.commits(), seconds);
             }
         }
+        try (var files = Files.walk(dir)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
     }
 }
