@@ -33,7 +33,9 @@ public interface Sink {
     /**
      * Subscribes to {@code filters} on the sink's side for downstream routes; each message goes to
      * {@code handler}, and the sink acknowledges it to the cloud only once the stage the handler
-     * returns completes normally. Only called when the factory {@code supportsDownstream()}.
+     * returns completes normally. Called once, before {@link #start()}, so that nothing a resumed
+     * cloud session delivers arrives without a handler; only when the factory
+     * {@code supportsDownstream()}.
      */
     default CompletionStage<Void> subscribe(List<String> filters, DownstreamHandler handler) {
         throw new UnsupportedOperationException("sink " + name() + " has no downstream support");

@@ -23,6 +23,8 @@ public final class Mosquitto implements AutoCloseable {
     private final int port;
     private final Path dir;
     private String acl;
+    private String secureListener = "";
+    private int securePort;
     private Process process;
 
     public Mosquitto(Path dir) {
@@ -49,6 +51,45 @@ public final class Mosquitto implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Adds a TLS listener that requires a client certificate signed by {@code ca} and a user name and
+     * password from {@code users} (name, password, name, password, ...). The plain listener stays open
+     * to anonymous clients, for test recorders.
+     */
+    public Mosquitto withSecureListener(Path ca, Path serverCert, Path serverKey, String... users) {
+        try {
+            Files.createDirectories(dir);
+            Path passwords = dir.resolve("passwd");
+            Files.writeString(passwords, "");
+            for (int i = 0; i < users.length; i += 2) {
+                Process p = new ProcessBuilder("mosquitto_passwd", "-b", passwords.toString(), users[i], users[i + 1])
+                        .redirectErrorStream(true).start();
+                if (p.waitFor() != 0) {
+                    throw new IllegalStateException("mosquitto_passwd failed: " + new String(p.getInputStream().readAllBytes()));
+                }
+            }
+            securePort = Ports.free();
+            secureListener = String.join("\n",
+                    "listener " + securePort + " 127.0.0.1",
+                    "cafile " + ca.toAbsolutePath(),
+                    "certfile " + serverCert.toAbsolutePath(),
+                    "keyfile " + serverKey.toAbsolutePath(),
+                    "require_certificate true",
+                    "allow_anonymous false",
+                    "password_file " + passwords.toAbsolutePath());
+            return this;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public int securePort() {
+        return securePort;
+    }
+
     public int port() {
         return port;
     }
@@ -71,6 +112,7 @@ public final class Mosquitto implements AutoCloseable {
                 aclLine = "acl_file " + aclFile.toAbsolutePath();
             }
             Files.writeString(conf, String.join("\n",
+                    "per_listener_settings " + !secureListener.isEmpty(),
                     aclLine,
                     // Run as root, Mosquitto would switch to user 'mosquitto', which cannot read a
                     // test's private temp dir. Ignored when not started as root.
@@ -85,6 +127,7 @@ public final class Mosquitto implements AutoCloseable {
                     "set_tcp_nodelay true",
                     System.getProperty("mosquitto.debug", "false").equals("true") ? "log_type all" : "",
                     "log_dest file " + dir.toAbsolutePath().resolve("mosquitto.log"),
+                    secureListener,
                     ""));
             process = new ProcessBuilder(BINARY, "-c", conf.toString())
                     .redirectErrorStream(true)

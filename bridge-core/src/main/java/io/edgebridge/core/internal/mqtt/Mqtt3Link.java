@@ -18,10 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * {@link MqttLink} over MQTT 3.1.1: no user properties, content type or No-Local, and a refused
@@ -29,37 +26,15 @@ import org.slf4j.LoggerFactory;
  */
 final class Mqtt3Link implements MqttLink {
 
-    private static final Logger log = LoggerFactory.getLogger(Mqtt3Link.class);
-
     private final MqttEndpointConfig endpoint;
+    private final LinkLifecycle lifecycle;
     private final Mqtt3AsyncClient client;
-    private final CompletableFuture<Void> firstConnect = new CompletableFuture<>();
-    private volatile boolean connectStarted;
-    private volatile boolean closed;
 
     Mqtt3Link(MqttEndpointConfig endpoint, String name, Optional<MqttClientSslConfig> ssl) {
         this.endpoint = endpoint;
-        Mqtt3ClientBuilder builder = MqttClient.builder()
-                .useMqttVersion3()
-                .identifier(endpoint.clientId())
-                .addDisconnectedListener(new ReconnectPolicy(endpoint.reconnect(), name, endpoint.displayUri(), () -> closed))
-                .addConnectedListener(context -> {
-                    if (closed) {
-                        // An attempt that was already under way when we closed.
-                        disconnect();
-                        return;
-                    }
-                    log.atInfo().addKeyValue("link", name).addKeyValue("broker", endpoint.displayUri())
-                            .log("connected (MQTT 3.1.1)");
-                    firstConnect.complete(null);
-                });
-        var transport = builder.transportConfig()
-                .serverHost(endpoint.host())
-                .serverPort(endpoint.port())
-                .socketConnectTimeout(endpoint.connectTimeout().toMillis(), TimeUnit.MILLISECONDS)
-                .mqttConnectTimeout(endpoint.connectTimeout().toMillis(), TimeUnit.MILLISECONDS);
-        ssl.ifPresent(transport::sslConfig);
-        transport.applyTransportConfig();
+        this.lifecycle = new LinkLifecycle(endpoint, name);
+        Mqtt3ClientBuilder builder = lifecycle.configure(MqttClient.builder().useMqttVersion3(), ssl, "MQTT 3.1.1",
+                this::disconnect);
         if (endpoint.username().isPresent()) {
             var auth = Mqtt3SimpleAuth.builder().username(endpoint.username().get());
             if (endpoint.password().isPresent()) {
@@ -82,19 +57,10 @@ final class Mqtt3Link implements MqttLink {
 
     @Override
     public CompletableFuture<Void> connect() {
-        if (!connectStarted) {
-            connectStarted = true;
-            client.connectWith()
-                    .cleanSession(endpoint.sessionExpiry().isZero())
-                    .keepAlive((int) endpoint.keepAlive().toSeconds())
-                    .send()
-                    .whenComplete((ack, error) -> {
-                        if (error == null) {
-                            firstConnect.complete(null);
-                        }
-                    });
-        }
-        return firstConnect;
+        return lifecycle.connect(() -> client.connectWith()
+                .cleanSession(endpoint.sessionExpiry().isZero())
+                .keepAlive((int) endpoint.keepAlive().toSeconds())
+                .send());
     }
 
     @Override
@@ -141,11 +107,6 @@ final class Mqtt3Link implements MqttLink {
 
     @Override
     public CompletableFuture<Void> disconnect() {
-        closed = true;
-        if (client.getState() == com.hivemq.client.mqtt.MqttClientState.DISCONNECTED) {
-            return CompletableFuture.completedFuture(null);
-        }
-        // While retrying, this fails ("not connected"); the reconnect policy then ends the retries.
-        return client.disconnect().exceptionally(e -> null);
+        return lifecycle.disconnect(client.getState(), client::disconnect);
     }
 }

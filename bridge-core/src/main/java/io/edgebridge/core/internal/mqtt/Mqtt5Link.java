@@ -26,49 +26,22 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /** {@link MqttLink} over MQTT 5 (HiveMQ MQTT client). */
 final class Mqtt5Link implements MqttLink {
 
-    private static final Logger log = LoggerFactory.getLogger(Mqtt5Link.class);
-
     private final MqttEndpointConfig endpoint;
-    private final String name;
     private final int receiveMaximum;
+    private final LinkLifecycle lifecycle;
     private final Mqtt5AsyncClient client;
-    private final CompletableFuture<Void> firstConnect = new CompletableFuture<>();
-    private volatile boolean connectStarted;
-    private volatile boolean closed;
 
     Mqtt5Link(MqttEndpointConfig endpoint, String name, Optional<MqttClientSslConfig> ssl, int receiveMaximum) {
         this.endpoint = endpoint;
-        this.name = name;
         this.receiveMaximum = receiveMaximum;
-        Mqtt5ClientBuilder builder = MqttClient.builder()
-                .useMqttVersion5()
-                .identifier(endpoint.clientId())
-                .addDisconnectedListener(new ReconnectPolicy(endpoint.reconnect(), name, endpoint.displayUri(), () -> closed))
-                .addConnectedListener(context -> {
-                    if (closed) {
-                        // An attempt that was already under way when we closed.
-                        disconnect();
-                        return;
-                    }
-                    log.atInfo().addKeyValue("link", name).addKeyValue("broker", endpoint.displayUri())
-                            .log("connected");
-                    firstConnect.complete(null);
-                });
-        var transport = builder.transportConfig()
-                .serverHost(endpoint.host())
-                .serverPort(endpoint.port())
-                .socketConnectTimeout(endpoint.connectTimeout().toMillis(), TimeUnit.MILLISECONDS)
-                .mqttConnectTimeout(endpoint.connectTimeout().toMillis(), TimeUnit.MILLISECONDS);
-        ssl.ifPresent(transport::sslConfig);
-        transport.applyTransportConfig();
+        this.lifecycle = new LinkLifecycle(endpoint, name);
+        Mqtt5ClientBuilder builder = lifecycle.configure(MqttClient.builder().useMqttVersion5(), ssl, "MQTT 5",
+                this::disconnect);
         if (endpoint.username().isPresent() || endpoint.password().isPresent()) {
             Mqtt5SimpleAuthBuilder auth = Mqtt5SimpleAuth.builder();
             Mqtt5SimpleAuthBuilder.Complete complete = endpoint.username().isPresent()
@@ -105,22 +78,13 @@ final class Mqtt5Link implements MqttLink {
 
     @Override
     public CompletableFuture<Void> connect() {
-        if (!connectStarted) {
-            connectStarted = true;
-            long sessionExpiry = endpoint.sessionExpiry().toSeconds();
-            client.connectWith()
-                    .cleanStart(sessionExpiry == 0)
-                    .sessionExpiryInterval(Math.min(sessionExpiry, 0xFFFF_FFFFL))
-                    .keepAlive((int) endpoint.keepAlive().toSeconds())
-                    .restrictions().receiveMaximum(receiveMaximum).applyRestrictions()
-                    .send()
-                    .whenComplete((ack, error) -> {
-                        if (error == null) {
-                            firstConnect.complete(null);
-                        }
-                    });
-        }
-        return firstConnect;
+        long sessionExpiry = endpoint.sessionExpiry().toSeconds();
+        return lifecycle.connect(() -> client.connectWith()
+                .cleanStart(sessionExpiry == 0)
+                .sessionExpiryInterval(Math.min(sessionExpiry, 0xFFFF_FFFFL))
+                .keepAlive((int) endpoint.keepAlive().toSeconds())
+                .restrictions().receiveMaximum(receiveMaximum).applyRestrictions()
+                .send());
     }
 
     @Override
@@ -196,11 +160,6 @@ final class Mqtt5Link implements MqttLink {
 
     @Override
     public CompletableFuture<Void> disconnect() {
-        closed = true;
-        if (client.getState() == com.hivemq.client.mqtt.MqttClientState.DISCONNECTED) {
-            return CompletableFuture.completedFuture(null);
-        }
-        // While retrying, this fails ("not connected"); the reconnect policy then ends the retries.
-        return client.disconnect().exceptionally(e -> null);
+        return lifecycle.disconnect(client.getState(), client::disconnect);
     }
 }

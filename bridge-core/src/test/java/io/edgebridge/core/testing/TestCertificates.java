@@ -1,0 +1,125 @@
+package io.edgebridge.core.testing;
+
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.math.BigInteger;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Date;
+import java.util.concurrent.atomic.AtomicLong;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x509.BasicConstraints;
+import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.GeneralName;
+import org.bouncycastle.asn1.x509.GeneralNames;
+import org.bouncycastle.cert.X509v3CertificateBuilder;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
+import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+
+/** Throwaway CA, server and client certificates (PEM files) for TLS tests. */
+public final class TestCertificates {
+
+    private static final AtomicLong SERIAL = new AtomicLong(System.currentTimeMillis());
+
+    /** A certificate and its private key, as PEM files. */
+    public record Issued(Path certificate, Path privateKey, X509Certificate x509, KeyPair keys) {
+    }
+
+    private final Path dir;
+    private final Issued ca;
+
+    private TestCertificates(Path dir, Issued ca) {
+        this.dir = dir;
+        this.ca = ca;
+    }
+
+    /** A new CA named {@code name} writing its files to {@code dir}. */
+    public static TestCertificates newCa(Path dir, String name) {
+        try {
+            Files.createDirectories(dir);
+            KeyPair keys = keyPair();
+            X500Name subject = new X500Name("CN=" + name);
+            X509v3CertificateBuilder builder = builder(subject, subject, keys);
+            builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(true));
+            X509Certificate cert = sign(builder, keys);
+            return new TestCertificates(dir, write(dir, name, cert, keys));
+        } catch (GeneralSecurityException | IOException | org.bouncycastle.operator.OperatorCreationException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public Path caCertificate() {
+        return ca.certificate();
+    }
+
+    /** A server certificate valid for 127.0.0.1 and localhost. */
+    public Issued server(String name) {
+        return issue(name, true);
+    }
+
+    public Issued client(String name) {
+        return issue(name, false);
+    }
+
+    private Issued issue(String name, boolean server) {
+        try {
+            KeyPair keys = keyPair();
+            X509v3CertificateBuilder builder = builder(new X500Name(ca.x509().getSubjectX500Principal().getName()),
+                    new X500Name("CN=" + name), keys);
+            if (server) {
+                builder.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName[] {
+                        new GeneralName(GeneralName.iPAddress, "127.0.0.1"),
+                        new GeneralName(GeneralName.dNSName, "localhost")}));
+            }
+            return write(dir, name, sign(builder, ca.keys()), keys);
+        } catch (GeneralSecurityException | IOException | org.bouncycastle.operator.OperatorCreationException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static KeyPair keyPair() throws GeneralSecurityException {
+        KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
+        generator.initialize(256);
+        return generator.generateKeyPair();
+    }
+
+    private static X509v3CertificateBuilder builder(X500Name issuer, X500Name subject, KeyPair keys) {
+        Instant now = Instant.now();
+        return new JcaX509v3CertificateBuilder(issuer, BigInteger.valueOf(SERIAL.incrementAndGet()),
+                Date.from(now.minus(Duration.ofMinutes(5))), Date.from(now.plus(Duration.ofDays(2))), subject,
+                keys.getPublic());
+    }
+
+    private static X509Certificate sign(X509v3CertificateBuilder builder, KeyPair signer)
+            throws GeneralSecurityException, org.bouncycastle.operator.OperatorCreationException {
+        return new JcaX509CertificateConverter().getCertificate(
+                builder.build(new JcaContentSignerBuilder("SHA256withECDSA").build(signer.getPrivate())));
+    }
+
+    private static Issued write(Path dir, String name, X509Certificate cert, KeyPair keys) throws IOException {
+        Path certFile = dir.resolve(name + ".crt.pem");
+        Path keyFile = dir.resolve(name + ".key.pem");
+        Files.writeString(certFile, pem(cert));
+        Files.writeString(keyFile, pem(new org.bouncycastle.openssl.jcajce.JcaPKCS8Generator(keys.getPrivate(), null)));
+        return new Issued(certFile, keyFile, cert, keys);
+    }
+
+    private static String pem(Object object) {
+        StringWriter out = new StringWriter();
+        try (JcaPEMWriter writer = new JcaPEMWriter(out)) {
+            writer.writeObject(object);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toString();
+    }
+}
