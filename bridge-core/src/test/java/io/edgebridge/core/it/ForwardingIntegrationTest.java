@@ -103,6 +103,26 @@ class ForwardingIntegrationTest {
         }
     }
 
+    /** In-process intake spools QoS 0 publishes like any other: none is lost on the way to the cloud. */
+    @org.junit.jupiter.api.Test
+    void withInProcessIntake_qos0PublishesAreKeptToo() throws Exception {
+        try (var local = LocalSetup.EMBEDDED_EXTENSION.start(dir);
+                var cloud = new Mosquitto(dir.resolve("cloud")).start();
+                var recorder = new Recorder(cloud.port(), "recorder", "cloud/#");
+                var bridge = TestBridge.start(dir.resolve("bridge"), local.yaml() + common(cloud.port()) + TELEMETRY);
+                var devices = new Publisher(local.port(), 100)) {
+            List<String> sent = new ArrayList<>();
+            for (int i = 0; i < 2000; i++) {
+                String payload = "q0-" + i;
+                sent.add(payload);
+                devices.publish("sensors/dev" + (i % 20) + "/telemetry", payload, MqttQos.AT_MOST_ONCE);
+            }
+            recorder.awaitDistinct(2000, Duration.ofSeconds(60));
+            assertThat(recorder.missing(sent)).isEmpty();
+            assertThat(bridge.count("edgebridge.messages.received", "direction", "upstream")).isEqualTo(2000);
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(LocalSetup.class)
     void cloudBrokerDownForTenSecondsMidStream_noMessageIsLost(LocalSetup setup) throws Exception {
