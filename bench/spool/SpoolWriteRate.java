@@ -1,6 +1,5 @@
 import io.edgebridge.config.SpoolConfig;
 import io.edgebridge.core.internal.spool.Spool;
-import io.edgebridge.core.internal.spool.SpoolEntry;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -31,8 +30,8 @@ public final class SpoolWriteRate {
                 CompletableFuture<Long> last = null;
                 for (int i = 0; i < n; i++) {
                     window.acquire();
-                    last = spool.append(SpoolEntry.encode(System.currentTimeMillis(), 1, false,
-                            "sensors/dev" + (i % 100) + "/telemetry", payload));
+                    last = spool.append(System.currentTimeMillis(), 1, false, "sensors/dev" + (i % 100) + "/telemetry",
+                            payload);
                     last.whenComplete((seq, error) -> window.release());
                 }
                 window.acquire(outstanding);

@@ -6,6 +6,7 @@ import io.edgebridge.core.api.DeliveryException;
 import io.edgebridge.core.api.OutboundMessage;
 import io.edgebridge.core.api.Sink;
 import io.edgebridge.core.internal.BackoffDelays;
+import io.edgebridge.core.internal.SerialInbox;
 import io.edgebridge.core.internal.route.CompiledTarget;
 import io.edgebridge.core.internal.route.RenderContext;
 import io.edgebridge.core.internal.route.SinkRoutes;
@@ -25,7 +26,6 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -65,6 +65,7 @@ public final class SinkPump {
 
     private final AtomicLong readPos = new AtomicLong();
     private final AtomicBoolean wakeQueued = new AtomicBoolean();
+    private final SerialInbox inbox;
     private final Map<String, Counter> dropCounters = new ConcurrentHashMap<>();
     private final CompletableFuture<Void> drained = new CompletableFuture<>();
 
@@ -99,6 +100,8 @@ public final class SinkPump {
             t.setDaemon(true);
             return t;
         });
+        // Sink callbacks and wake-ups arrive in bursts: one drain runs them all, then sends more.
+        this.inbox = new SerialInbox(executor, this::pump);
     }
 
     public String name() {
@@ -110,7 +113,7 @@ public final class SinkPump {
         readPos.set(position);
         cursor = position;
         spool.openCursor(name, position);
-        spool.onCommit(this::wake);
+        spool.onAppend(this::wake);
         wake();
     }
 
@@ -126,19 +129,12 @@ public final class SinkPump {
 
     /** Spool entries after the cursor. */
     public long backlog() {
-        return Math.max(0, spool.committed() - cursor);
+        return Math.max(0, spool.published() - cursor);
     }
 
     public void wake() {
         if (!stopping && wakeQueued.compareAndSet(false, true)) {
-            try {
-                executor.execute(() -> {
-                    wakeQueued.set(false);
-                    pump();
-                });
-            } catch (RejectedExecutionException e) {
-                wakeQueued.set(false);
-            }
+            inbox.submit(() -> wakeQueued.set(false));
         }
     }
 
@@ -152,10 +148,8 @@ public final class SinkPump {
         if (now < pausedUntilNanos) {
             if (!resumeScheduled) {
                 resumeScheduled = true;
-                scheduler.schedule(() -> onExecutor(() -> {
-                    resumeScheduled = false;
-                    pump();
-                }), pausedUntilNanos - now, TimeUnit.NANOSECONDS);
+                scheduler.schedule(() -> onExecutor(() -> resumeScheduled = false),
+                        pausedUntilNanos - now, TimeUnit.NANOSECONDS);
             }
             return;
         }
@@ -291,7 +285,6 @@ public final class SinkPump {
             }
         }
         checkDrained();
-        pump();
     }
 
     private void retryLater(Send send, long delayMillis) {
@@ -329,7 +322,6 @@ public final class SinkPump {
                         }), delay, TimeUnit.MILLISECONDS);
                     }
                     checkDrained();
-                    pump();
                 }));
     }
 
@@ -364,12 +356,9 @@ public final class SinkPump {
         }
     }
 
+    /** Runs {@code task} on the pump thread; once stopped, it is dropped (messages stay in the spool). */
     private void onExecutor(Runnable task) {
-        try {
-            executor.execute(task);
-        } catch (RejectedExecutionException e) {
-            // Stopped: the message stays in the spool and is sent again after a restart.
-        }
+        inbox.submit(task);
     }
 
     private static Throwable unwrap(Throwable error) {
@@ -415,7 +404,9 @@ public final class SinkPump {
             stopping = true;
             checkDrained();
         });
-        return drained.completeOnTimeout(null, timeout.toMillis(), TimeUnit.MILLISECONDS)
+        // A disconnected sink will not acknowledge anything in the meantime: do not wait for it.
+        long wait = sink.isConnected() ? timeout.toMillis() : 0;
+        return drained.completeOnTimeout(null, wait, TimeUnit.MILLISECONDS)
                 .whenComplete((v, e) -> {
                     if (outstanding > 0) {
                         log.atWarn().addKeyValue("sink", name)

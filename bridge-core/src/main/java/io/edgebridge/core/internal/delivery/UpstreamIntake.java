@@ -4,31 +4,50 @@ import io.edgebridge.core.internal.local.Intake;
 import io.edgebridge.core.internal.route.CompiledRoute;
 import io.edgebridge.core.internal.route.RouteTable;
 import io.edgebridge.core.internal.spool.Spool;
-import io.edgebridge.core.internal.spool.SpoolEntry;
 import io.edgebridge.core.internal.spool.SpoolException;
 import io.edgebridge.core.internal.spool.SpoolFullException;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
 /**
  * Accepts local messages into the spool: a message matching at least one upstream route is
  * written once (whatever the number of routes and targets) and acknowledged when durable.
+ *
+ * <p>Messages waiting for the spool's writer are held in memory. QoS 1/2 messages are bounded by
+ * the devices' own in-flight windows (they are acknowledged only once durable), but QoS 0 has no
+ * acknowledgement and so no flow control: a device can publish faster than any disk. While more
+ * than {@code maxPendingBytes} wait for the writer, QoS 0 messages are therefore not spooled
+ * (MQTT's "at most once" allows it; the local broker still delivers them to local subscribers) and
+ * counted as dropped with reason {@code overload}, instead of filling the heap.
  */
 public final class UpstreamIntake implements Intake {
 
+    /** Default bound of message bytes waiting for the spool writer before QoS 0 is shed. */
+    public static final long DEFAULT_MAX_PENDING_BYTES = 16L << 20;
+
     private static final CompletableFuture<Void> NOT_BRIDGED = CompletableFuture.completedFuture(null);
+    /** Per-message overhead counted against the bound besides payload and topic. */
+    private static final int OVERHEAD = 96;
 
     private final RouteTable routes;
     private final Spool spool;
     private final LongSupplier clock;
+    private final long maxPendingBytes;
+    private final AtomicLong pendingBytes = new AtomicLong();
     private volatile boolean stopped;
 
     public UpstreamIntake(RouteTable routes, Spool spool, LongSupplier clock) {
+        this(routes, spool, clock, DEFAULT_MAX_PENDING_BYTES);
+    }
+
+    public UpstreamIntake(RouteTable routes, Spool spool, LongSupplier clock, long maxPendingBytes) {
         this.routes = routes;
         this.spool = spool;
         this.clock = clock;
+        this.maxPendingBytes = maxPendingBytes;
     }
 
     @Override
@@ -40,8 +59,16 @@ public final class UpstreamIntake implements Intake {
         if (matched.isEmpty()) {
             return NOT_BRIDGED;
         }
-        byte[] record = SpoolEntry.encode(clock.getAsLong(), qos, retain, topic, payload);
-        return spool.append(record).handle((seq, error) -> {
+        long size = payload.length + 2L * topic.length() + OVERHEAD;
+        if (qos == 0 && pendingBytes.get() >= maxPendingBytes) {
+            for (CompiledRoute route : matched) {
+                route.overload().increment();
+            }
+            return NOT_BRIDGED;
+        }
+        pendingBytes.addAndGet(size);
+        return spool.append(clock.getAsLong(), qos, retain, topic, payload).handle((seq, error) -> {
+            pendingBytes.addAndGet(-size);
             if (error == null) {
                 return null;
             }
@@ -53,6 +80,11 @@ public final class UpstreamIntake implements Intake {
             }
             throw new CompletionException(cause);
         });
+    }
+
+    /** Message bytes (with overhead) waiting for the spool writer. */
+    long pendingBytes() {
+        return pendingBytes.get();
     }
 
     public void stop() {

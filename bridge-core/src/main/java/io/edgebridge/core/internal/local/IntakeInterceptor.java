@@ -51,8 +51,9 @@ final class IntakeInterceptor implements PublishInboundInterceptor {
         }
         byte[] payload = copy(packet.getPayload().orElse(null));
         CompletableFuture<Void> accepted = intake.accept(packet.getTopic(), payload, qos, packet.getRetain());
-        if (accepted.isDone() && !accepted.isCompletedExceptionally()) {
-            return; // not bridged: no need to pause the publish
+        if (qos == Qos.AT_MOST_ONCE.getQosNumber() || (accepted.isDone() && !accepted.isCompletedExceptionally())) {
+            // Not bridged, or QoS 0: there is no acknowledgement to hold back, so the publish is not paused.
+            return;
         }
         Async<PublishInboundOutput> async = output.async(SPOOL_TIMEOUT, TimeoutFallback.FAILURE,
                 AckReasonCode.UNSPECIFIED_ERROR, "bridge spool did not answer in time");

@@ -15,6 +15,7 @@ public final class CompiledRoute {
     private final List<CompiledTarget> targets;
     private final Counter received;
     private final Counter refused;
+    private final Counter overload;
 
     CompiledRoute(UpstreamRoute route, BridgeMetrics metrics) {
         this.name = route.name();
@@ -26,6 +27,7 @@ public final class CompiledRoute {
                 .toList();
         this.received = metrics.received(Direction.UPSTREAM, name);
         this.refused = metrics.dropped(Direction.UPSTREAM, name, BridgeMetrics.ANY_SINK, "refused");
+        this.overload = metrics.dropped(Direction.UPSTREAM, name, BridgeMetrics.ANY_SINK, "overload");
     }
 
     public String name() {
@@ -46,6 +48,11 @@ public final class CompiledRoute {
 
     public Counter refused() {
         return refused;
+    }
+
+    /** QoS 0 messages not taken because the spool's write queue was full. */
+    public Counter overload() {
+        return overload;
     }
 
     /** Matches a topic; on success returns the bindings (a new array), else null. */

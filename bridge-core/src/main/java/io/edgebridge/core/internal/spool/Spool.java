@@ -12,7 +12,8 @@ import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Consumer;
@@ -45,8 +46,9 @@ import org.slf4j.LoggerFactory;
  * thread persists cursor positions, reclaims entries every cursor has passed (whole chunks of
  * {@link ChunkSizes#CHUNK} entries), and enforces {@code maxBytes} and {@code maxAge}.
  *
- * <p>Readers call {@link #read} from their own threads; entries below {@link #committed()} are
- * durable and visible.
+ * <p>Readers call {@link #read} from their own threads. They see an entry as soon as its group
+ * commit starts (from an in-memory tail cache, so readers that keep up never touch the database);
+ * entries below {@link #committed()} are durable.
  */
 public final class Spool implements AutoCloseable {
 
@@ -56,6 +58,8 @@ public final class Spool implements AutoCloseable {
     private static final long MAINTENANCE_MS = 1000;
     private static final byte[] CURSOR_PREFIX = "cursor:".getBytes(StandardCharsets.UTF_8);
     private static final long COMPACT_AFTER_ENTRIES = 100_000;
+    private static final int TAIL_ENTRIES = 16_384;
+    private static final long TAIL_BYTES = 16L << 20;
 
     private final SpoolConfig config;
     private final LongSupplier clock;
@@ -69,7 +73,9 @@ public final class Spool implements AutoCloseable {
     private final WriteOptions syncWrite;
     private final WriteOptions lazyWrite;
 
-    private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
+    /** Appends waiting for the writer; lock-free, the writer parks only when it is empty. */
+    private final ConcurrentLinkedQueue<Pending> queue = new ConcurrentLinkedQueue<>();
+    private volatile boolean writerParked;
     private final Thread writer;
     private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
     private final Map<String, Cursor> cursors = new ConcurrentHashMap<>();
@@ -78,7 +84,11 @@ public final class Spool implements AutoCloseable {
     private final ChunkSizes sizes = new ChunkSizes();
 
     private volatile DropHandler dropHandler = (from, to, reason) -> { };
+    private final TailCache tail = new TailCache(TAIL_ENTRIES, TAIL_BYTES);
     private volatile long head;
+    /** One past the newest entry readers may see (it may not be durable yet). */
+    private volatile long published;
+    /** One past the newest durable entry. */
     private volatile long committed;
     private volatile long bytes;
     private volatile long commits;
@@ -156,17 +166,22 @@ public final class Spool implements AutoCloseable {
     // ---------------------------------------------------------------- appending
 
     /**
-     * Appends an encoded entry ({@link SpoolEntry#encode}). The future completes with the entry's
-     * sequence number once it is durable, or fails with {@link SpoolFullException} (refuse-new) or
-     * {@link SpoolException}.
+     * Appends a message. The future completes with its sequence number once it is durable, or
+     * fails with {@link SpoolFullException} (refuse-new) or {@link SpoolException}. Readers may see
+     * the entry a little earlier, as soon as its group commit starts: forwarding does not wait for
+     * the fsync, only the acknowledgement to the device does.
      */
-    public CompletableFuture<Long> append(byte[] record) {
+    public CompletableFuture<Long> append(long receivedAt, int qos, boolean retain, String topic, byte[] payload) {
         CompletableFuture<Long> future = new CompletableFuture<>();
         if (closing) {
             future.completeExceptionally(new SpoolException("spool is closing"));
             return future;
         }
-        queue.add(new Pending(record, future));
+        byte[] record = SpoolEntry.encode(receivedAt, qos, retain, topic, payload);
+        queue.add(new Pending(record, receivedAt, qos, retain, topic, payload, future));
+        if (writerParked) {
+            LockSupport.unpark(writer);
+        }
         if (closing && !writer.isAlive()) {
             failLeftovers();
         }
@@ -192,6 +207,11 @@ public final class Spool implements AutoCloseable {
         return committed;
     }
 
+    /** One past the newest sequence number readers can see (durable or about to be). */
+    public long published() {
+        return published;
+    }
+
     /** Stored message bytes (entries not yet reclaimed). */
     public long bytes() {
         return bytes;
@@ -213,9 +233,17 @@ public final class Spool implements AutoCloseable {
      */
     public int read(long from, int max, List<SpoolEntry> out) {
         long start = Math.max(from, head);
-        long end = committed;
-        if (start >= end || max <= 0) {
+        long visible = published;
+        if (start >= visible || max <= 0) {
             return 0;
+        }
+        int cached = tail.read(start, visible, max, out);
+        if (cached > 0) {
+            return cached;
+        }
+        long end = committed;
+        if (start >= end) {
+            return 0; // not durable yet and no longer cached: readable once committed
         }
         int n = 0;
         lifecycle.readLock().lock();
@@ -252,8 +280,11 @@ public final class Spool implements AutoCloseable {
         }
     }
 
-    /** Runs {@code listener} (on the writer thread; keep it short) after each durable batch. */
-    public void onCommit(Runnable listener) {
+    /**
+     * Runs {@code listener} (on the writer thread; keep it short) when new entries become visible and
+     * again when they become durable.
+     */
+    public void onAppend(Runnable listener) {
         commitListeners.add(listener);
     }
 
@@ -313,20 +344,23 @@ public final class Spool implements AutoCloseable {
     private void runWriter() {
         List<Pending> batch = new ArrayList<>(MAX_BATCH);
         while (true) {
-            Pending first;
-            try {
-                first = queue.poll(MAINTENANCE_MS, TimeUnit.MILLISECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
+            Pending first = queue.poll();
             try {
                 if (first != null) {
                     batch.add(first);
-                    queue.drainTo(batch, MAX_BATCH - 1);
+                    Pending next;
+                    while (batch.size() < MAX_BATCH && (next = queue.poll()) != null) {
+                        batch.add(next);
+                    }
                     writeBatch(batch);
                 } else if (closing) {
                     break;
+                } else {
+                    writerParked = true;
+                    if (queue.isEmpty() && !closing) {
+                        LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(MAINTENANCE_MS));
+                    }
+                    writerParked = false;
                 }
                 long now = clock.getAsLong();
                 if (now - lastMaintenance >= MAINTENANCE_MS) {
@@ -348,7 +382,6 @@ public final class Spool implements AutoCloseable {
     }
 
     private void writeBatch(List<Pending> batch) {
-        long firstSeq = next;
         List<Pending> accepted = new ArrayList<>(batch.size());
         long acceptedBytes = 0;
         boolean refuse = config.whenFull() == SpoolConfig.WhenFull.REFUSE_NEW;
@@ -365,14 +398,20 @@ public final class Spool implements AutoCloseable {
                 wb.put(entries, key(p.seq), p.record);
                 acceptedBytes += p.record.length;
                 accepted.add(p);
+                tail.add(new SpoolEntry(p.seq, p.receivedAt, p.qos, p.retain, p.topic, p.payload));
             }
             if (accepted.isEmpty()) {
                 return;
             }
+            // Readers may forward these now; only the devices' acknowledgements wait for the fsync.
+            published = next;
+            notifyListeners();
             addCursorUpdates(wb);
             db.write(syncWrite, wb);
         } catch (RocksDBException e) {
-            next = firstSeq;
+            // The entries stay visible (some may already be forwarded) but are not stored: their
+            // devices get no acknowledgement and send them again. Sequence numbers are not reused.
+            committed = next;
             SpoolException failure = new SpoolException("spool write failed: " + e.getMessage(), e);
             log.atError().addKeyValue("dir", config.dir()).log("spool write failed, {} messages not accepted: {}",
                     accepted.size(), e.getMessage());
@@ -390,16 +429,20 @@ public final class Spool implements AutoCloseable {
         for (Pending p : accepted) {
             p.future.complete(p.seq);
         }
+        notifyListeners();
+        if (config.whenFull() == SpoolConfig.WhenFull.DROP_OLDEST && sizes.total() > config.maxBytes()) {
+            reclaim();
+            dropOldest();
+        }
+    }
+
+    private void notifyListeners() {
         for (Runnable listener : commitListeners) {
             try {
                 listener.run();
             } catch (RuntimeException e) {
-                log.warn("spool commit listener failed", e);
+                log.warn("spool listener failed", e);
             }
-        }
-        if (config.whenFull() == SpoolConfig.WhenFull.DROP_OLDEST && sizes.total() > config.maxBytes()) {
-            reclaim();
-            dropOldest();
         }
     }
 
@@ -423,7 +466,7 @@ public final class Spool implements AutoCloseable {
         }
     }
 
-    /** Deletes whole chunks that every cursor has passed. */
+    /** Deletes whole chunks that every cursor has passed (never beyond what is durable). */
     private void reclaim() {
         long min = committed;
         for (Cursor c : cursors.values()) {
@@ -595,6 +638,7 @@ public final class Spool implements AutoCloseable {
         next = Math.max(last + 1, maxCursor);
         head = first < 0 ? next : first;
         committed = next;
+        published = next;
         bytes = sizes.total();
         if (first >= 0) {
             log.atInfo().addKeyValue("dir", config.dir())
@@ -615,6 +659,7 @@ public final class Spool implements AutoCloseable {
             return;
         }
         closing = true;
+        LockSupport.unpark(writer);
         try {
             writer.join(TimeUnit.SECONDS.toMillis(30));
         } catch (InterruptedException e) {
@@ -681,11 +726,22 @@ public final class Spool implements AutoCloseable {
 
     private static final class Pending {
         final byte[] record;
+        final long receivedAt;
+        final int qos;
+        final boolean retain;
+        final String topic;
+        final byte[] payload;
         final CompletableFuture<Long> future;
         long seq;
 
-        Pending(byte[] record, CompletableFuture<Long> future) {
+        Pending(byte[] record, long receivedAt, int qos, boolean retain, String topic, byte[] payload,
+                CompletableFuture<Long> future) {
             this.record = record;
+            this.receivedAt = receivedAt;
+            this.qos = qos;
+            this.retain = retain;
+            this.topic = topic;
+            this.payload = payload;
             this.future = future;
         }
     }

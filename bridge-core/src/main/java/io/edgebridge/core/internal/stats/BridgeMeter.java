@@ -21,7 +21,8 @@ public enum BridgeMeter {
             "Send attempts that failed; every retry counts. reason: retry, rejected, permanent",
             "direction", "route", "sink", "reason"),
     DROPPED("edgebridge.messages.dropped", "messages",
-            "Messages given up on. reason: spool-full, expired, refused (refuse-new), invalid-topic (a cloud value"
+            "Messages given up on. reason: spool-full, expired, refused (refuse-new), overload (a QoS 0 message"
+                    + " arriving while the spool's write queue is full), invalid-topic (a cloud value"
                     + " that is not a valid topic level), sink-removed; sink is '*' when no sink was chosen yet",
             "direction", "route", "sink", "reason"),
     DEAD_LETTERED("edgebridge.messages.deadlettered", "messages",

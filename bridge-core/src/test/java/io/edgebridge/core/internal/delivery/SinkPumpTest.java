@@ -13,7 +13,6 @@ import io.edgebridge.core.internal.local.LocalBroker;
 import io.edgebridge.core.internal.route.RouteTable;
 import io.edgebridge.core.internal.spool.DropReason;
 import io.edgebridge.core.internal.spool.Spool;
-import io.edgebridge.core.internal.spool.SpoolEntry;
 import io.edgebridge.core.internal.stats.BridgeMetrics;
 import io.edgebridge.core.testing.Configs;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -87,8 +86,8 @@ class SinkPumpTest {
 
     private void append(int n) {
         for (int i = 0; i < n; i++) {
-            spool.append(SpoolEntry.encode(System.currentTimeMillis(), 1, false, "s/" + i,
-                    ("m" + i).getBytes(StandardCharsets.UTF_8))).join();
+            spool.append(System.currentTimeMillis(), 1, false, "s/" + i, ("m" + i).getBytes(StandardCharsets.UTF_8))
+                    .join();
         }
     }
 

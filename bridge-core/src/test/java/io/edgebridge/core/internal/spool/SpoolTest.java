@@ -38,10 +38,14 @@ class SpoolTest {
         return SpoolEntry.encode(receivedAt, 1, false, topic, payload.getBytes(StandardCharsets.UTF_8));
     }
 
+    private static CompletableFuture<Long> append(Spool spool, long receivedAt, String topic, String payload) {
+        return spool.append(receivedAt, 1, false, topic, payload.getBytes(StandardCharsets.UTF_8));
+    }
+
     private List<Long> appendAll(Spool spool, int n, String prefix) throws Exception {
         List<CompletableFuture<Long>> futures = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            futures.add(spool.append(record(now.get(), "t/" + prefix + i, prefix + i)));
+            futures.add(append(spool, now.get(), "t/" + prefix + i, prefix + i));
         }
         List<Long> seqs = new ArrayList<>();
         for (CompletableFuture<Long> f : futures) {
@@ -156,14 +160,14 @@ class SpoolTest {
         try (Spool spool = Spool.open(config(maxBytes, Duration.ZERO, SpoolConfig.WhenFull.REFUSE_NEW), now::get)) {
             spool.openCursor("sink", spool.committed());
             appendAll(spool, 50, "f");
-            CompletableFuture<Long> refused = spool.append(record(now.get(), "t/late", "late"));
+            CompletableFuture<Long> refused = append(spool, now.get(), "t/late", "late");
             assertThatThrownBy(() -> refused.get(10, TimeUnit.SECONDS))
                     .isInstanceOf(ExecutionException.class)
                     .hasCauseInstanceOf(SpoolFullException.class);
             assertThat(readAll(spool, spool.head())).hasSize(50);
             // Once the sink has delivered them there is room again.
             spool.moveCursor("sink", spool.committed());
-            assertThat(spool.append(record(now.get(), "t/after", "after")).get(10, TimeUnit.SECONDS)).isPositive();
+            assertThat(append(spool, now.get(), "t/after", "after").get(10, TimeUnit.SECONDS)).isPositive();
         }
     }
 
@@ -187,7 +191,7 @@ class SpoolTest {
     void appendAfterClose_failsInsteadOfHanging() throws Exception {
         Spool spool = Spool.open(unlimited(), now::get);
         spool.close();
-        assertThatThrownBy(() -> spool.append(record(1, "t", "p")).get(5, TimeUnit.SECONDS))
+        assertThatThrownBy(() -> append(spool, 1, "t", "p").get(5, TimeUnit.SECONDS))
                 .hasCauseInstanceOf(SpoolException.class);
     }
 

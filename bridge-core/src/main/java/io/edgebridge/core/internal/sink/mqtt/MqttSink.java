@@ -1,9 +1,5 @@
 package io.edgebridge.core.internal.sink.mqtt;
 
-import com.hivemq.client.mqtt.exceptions.ConnectionClosedException;
-import com.hivemq.client.mqtt.exceptions.ConnectionFailedException;
-import com.hivemq.client.mqtt.exceptions.MqttClientStateException;
-import com.hivemq.client.mqtt.exceptions.MqttSessionExpiredException;
 import io.edgebridge.config.template.Topics;
 import io.edgebridge.core.api.DeliveryException;
 import io.edgebridge.core.api.DeliveryException.Disposition;
@@ -12,8 +8,10 @@ import io.edgebridge.core.api.InboundMessage;
 import io.edgebridge.core.api.OutboundMessage;
 import io.edgebridge.core.api.Sink;
 import io.edgebridge.core.internal.mqtt.IncomingMessage;
+import io.edgebridge.core.internal.mqtt.MqttConnectionException;
 import io.edgebridge.core.internal.mqtt.MqttLink;
 import io.edgebridge.core.internal.mqtt.OutgoingMessage;
+import io.edgebridge.core.internal.mqtt.PacketTooLargeException;
 import io.edgebridge.core.internal.mqtt.PublishRejectedException;
 import java.util.List;
 import java.util.Optional;
@@ -25,8 +23,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Forwards to an MQTT broker and, for downstream routes, subscribes there. Publishes made while
- * disconnected are queued by the client and re-sent after reconnecting; downstream messages are
- * acknowledged to the broker only after the local PUBACK.
+ * disconnected wait in the link and are sent, or re-sent, after it reconnects; downstream messages
+ * are acknowledged to the broker only after the local PUBACK.
  */
 final class MqttSink implements Sink {
 
@@ -119,9 +117,11 @@ final class MqttSink implements Sink {
                 default -> new DeliveryException(Disposition.REJECTED, rejected.getMessage());
             };
         }
-        if (cause instanceof MqttClientStateException || cause instanceof ConnectionClosedException
-                || cause instanceof ConnectionFailedException || cause instanceof MqttSessionExpiredException) {
+        if (cause instanceof MqttConnectionException) {
             return new DeliveryException(Disposition.RETRY, "not connected: " + cause.getMessage());
+        }
+        if (cause instanceof PacketTooLargeException) {
+            return new DeliveryException(Disposition.PERMANENT, cause.getMessage());
         }
         if (cause instanceof IllegalArgumentException) {
             return new DeliveryException(Disposition.PERMANENT, "invalid message: " + cause.getMessage());

@@ -2,9 +2,9 @@ package io.edgebridge.core.internal.sink.mqtt;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.hivemq.client.mqtt.exceptions.ConnectionClosedException;
-import com.hivemq.client.mqtt.exceptions.MqttClientStateException;
 import io.edgebridge.core.api.DeliveryException.Disposition;
+import io.edgebridge.core.internal.mqtt.MqttConnectionException;
+import io.edgebridge.core.internal.mqtt.PacketTooLargeException;
 import io.edgebridge.core.internal.mqtt.PublishRejectedException;
 import java.util.concurrent.CompletionException;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -30,15 +30,17 @@ class MqttSinkClassifyTest {
 
     @Test
     void connectionProblems_areRetried_evenWhenWrapped() {
-        assertThat(MqttSink.classify(new MqttClientStateException("not connected")).disposition())
+        assertThat(MqttSink.classify(new MqttConnectionException("link closed")).disposition())
                 .isEqualTo(Disposition.RETRY);
-        assertThat(MqttSink.classify(new CompletionException(new ConnectionClosedException("gone"))).disposition())
+        assertThat(MqttSink.classify(new CompletionException(new MqttConnectionException("gone"))).disposition())
                 .isEqualTo(Disposition.RETRY);
     }
 
     @Test
     void invalidMessages_arePermanent() {
         assertThat(MqttSink.classify(new IllegalArgumentException("bad topic")).disposition())
+                .isEqualTo(Disposition.PERMANENT);
+        assertThat(MqttSink.classify(new PacketTooLargeException(2_000_000, 1_000_000)).disposition())
                 .isEqualTo(Disposition.PERMANENT);
     }
 }
