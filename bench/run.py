@@ -297,17 +297,20 @@ def main():
     parser.add_argument("--messages", type=int, default=200_000, help="messages per max-rate run (default 200000)")
     parser.add_argument("--size", type=int, default=256, help="payload bytes (default 256)")
     parser.add_argument("--rate", type=int, default=5000, help="fixed rate for the latency runs, msg/s (default 5000)")
-    parser.add_argument("--latency-messages", type=int, default=20_000, help="messages per latency run (default 20000)")
+    parser.add_argument("--latency-messages", type=int, default=10_000, help="messages per latency run (default 10000)")
     parser.add_argument("--reps", type=int, default=3, help="repetitions (default 3)")
     parser.add_argument("--qos", type=lambda s: [int(q) for q in s.split(",")], default=[0, 1], help="e.g. 0,1")
     parser.add_argument("--contenders", type=lambda s: s.split(","), default=CONTENDERS,
                         help="comma-separated, from: " + ", ".join(CONTENDERS + OPTIONAL))
     parser.add_argument("--jvm-opts", default="-Xms64m -Xmx256m -XX:+UseSerialGC",
                         help="JVM flags for EdgeBridge (default: %(default)s)")
-    parser.add_argument("--warmup", type=int, default=50_000, help="unmeasured warm-up messages per EdgeBridge start")
+    parser.add_argument("--warmup", type=int, default=20_000,
+                        help="unmeasured warm-up messages per EdgeBridge start (default 20000)")
     parser.add_argument("--idle-ms", type=int, default=3000, help="receiver gives up after this long without messages")
     parser.add_argument("--mosquitto", choices=sorted(MOSQUITTO_CONFIGS), default="lossless",
                         help="how every Mosquitto in the run is configured (default: %(default)s; see MOSQUITTO_CONFIGS)")
+    parser.add_argument("--fail-on-loss", action="store_true",
+                        help="exit 1 if any QoS 1 run lost a message (CI's smoke uses it)")
     parser.add_argument("--jfr", action="store_true", help="record a Flight Recorder profile of EdgeBridge's max-rate runs")
     parser.add_argument("--out", default=os.path.join(ROOT, "bench", "results"), help="where results are written")
     args = parser.parse_args()
@@ -353,6 +356,11 @@ def main():
         f.write(text)
     with open(os.path.join(args.out, f"{stamp}.json"), "w") as f:
         json.dump({"stamp": stamp, "commit": commit, "args": vars(args), "results": results}, f, indent=1)
+    lossy = [r for r in results if r["qos"] >= 1 and (r["lost"] or r["latency_lost"])]
+    if args.fail_on_loss and lossy:
+        print("bench: QoS 1 runs lost messages: " + ", ".join(f"{r['contender']} rep {r['rep'] + 1}" for r in lossy),
+              file=sys.stderr)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The EdgeBridge benchmark in one command: installs Mosquitto (and gcc) from the Debian packages when
 # missing, builds the fat jar and the load generator, then runs bench/run.py.
-#   bench/run.sh                          full comparison (about 8 minutes on 2 cores)
+#   bench/run.sh                          full comparison (about 6 minutes on 2 cores)
 #   bench/run.sh --messages 5000 --reps 1 a quick smoke
 #   bench/run.sh --help                   all options
 set -euo pipefail

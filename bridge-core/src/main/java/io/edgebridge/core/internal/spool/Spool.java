@@ -9,7 +9,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -40,15 +42,18 @@ import org.slf4j.LoggerFactory;
  * The durable upstream buffer: an append-only log in RocksDB that every upstream message enters
  * once, keyed by a sequence number, with one named cursor per reader.
  *
- * <p>One writer thread owns all mutation. It takes whatever appends are waiting, writes them in one
- * {@link WriteBatch} with {@code sync=true} (one fsync for the whole group) and only then completes
- * their futures, so a caller acknowledges its device only for messages that are on disk. The same
- * thread persists cursor positions, reclaims entries every cursor has passed (whole chunks of
+ * <p>One writer thread owns all mutation. It takes whatever appends are waiting and writes them in
+ * one {@link WriteBatch} to RocksDB's write-ahead log (a {@code write()}, no fsync: safe against a
+ * process crash), makes them visible to readers, and hands the group to a syncer thread. The syncer
+ * fsyncs the log once for every group that arrived meanwhile and only then completes their futures,
+ * so a caller acknowledges its device only for messages that are on disk, while forwarding never
+ * waits for the disk: an fsync that takes 20 ms delays acknowledgements, not deliveries. The writer
+ * also persists cursor positions, reclaims entries every cursor has passed (whole chunks of
  * {@link ChunkSizes#CHUNK} entries), and enforces {@code maxBytes} and {@code maxAge}.
  *
- * <p>Readers call {@link #read} from their own threads. They see an entry as soon as its group
- * commit starts (from an in-memory tail cache, so readers that keep up never touch the database);
- * entries below {@link #committed()} are durable.
+ * <p>Readers call {@link #read} from their own threads. They see an entry as soon as it is written
+ * (from an in-memory tail cache, so readers that keep up never touch the database); entries below
+ * {@link #committed()} are durable.
  */
 public final class Spool implements AutoCloseable {
 
@@ -58,8 +63,8 @@ public final class Spool implements AutoCloseable {
     private static final long MAINTENANCE_MS = 1000;
     private static final byte[] CURSOR_PREFIX = "cursor:".getBytes(StandardCharsets.UTF_8);
     private static final long COMPACT_AFTER_ENTRIES = 100_000;
-    private static final int TAIL_ENTRIES = 16_384;
-    private static final long TAIL_BYTES = 16L << 20;
+    private static final int TAIL_ENTRIES = 4096;
+    private static final long TAIL_BYTES = 4L << 20;
 
     private final SpoolConfig config;
     private final LongSupplier clock;
@@ -77,6 +82,13 @@ public final class Spool implements AutoCloseable {
     private final ConcurrentLinkedQueue<Pending> queue = new ConcurrentLinkedQueue<>();
     private volatile boolean writerParked;
     private final Thread writer;
+    /**
+     * Groups written by the writer and waiting for their fsync. Not bounded here: what waits is bounded
+     * by the appenders (devices wait for acknowledgements; QoS 0 intake is shed when too much waits),
+     * and a slow fsync must never stall the writer and with it forwarding.
+     */
+    private final BlockingQueue<Group> unsynced = new LinkedBlockingQueue<>();
+    private final Thread syncer;
     private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
     private final Map<String, Cursor> cursors = new ConcurrentHashMap<>();
     private final Map<String, Long> persistedCursors;
@@ -118,6 +130,9 @@ public final class Spool implements AutoCloseable {
         this.lastMaintenance = clock.getAsLong();
         this.writer = new Thread(this::runWriter, "spool-writer");
         this.writer.setDaemon(true);
+        this.syncer = new Thread(this::runSyncer, "spool-syncer");
+        this.syncer.setDaemon(true);
+        this.syncer.start();
         this.writer.start();
     }
 
@@ -217,7 +232,7 @@ public final class Spool implements AutoCloseable {
         return bytes;
     }
 
-    /** Durable group commits so far (one fsync each). */
+    /** Write-ahead-log fsyncs so far (each makes one or more written groups durable). */
     public long commits() {
         return commits;
     }
@@ -372,7 +387,9 @@ public final class Spool implements AutoCloseable {
                 log.error("spool writer failed; failing the current batch", e);
                 SpoolException failure = new SpoolException("spool writer failed: " + e);
                 for (Pending p : batch) {
-                    p.future.completeExceptionally(failure);
+                    if (!p.handedOver) {
+                        p.future.completeExceptionally(failure);
+                    }
                 }
             } finally {
                 batch.clear();
@@ -403,36 +420,90 @@ public final class Spool implements AutoCloseable {
             if (accepted.isEmpty()) {
                 return;
             }
-            // Readers may forward these now; only the devices' acknowledgements wait for the fsync.
-            published = next;
-            notifyListeners();
             addCursorUpdates(wb);
-            db.write(syncWrite, wb);
+            db.write(lazyWrite, wb);
         } catch (RocksDBException e) {
-            // The entries stay visible (some may already be forwarded) but are not stored: their
-            // devices get no acknowledgement and send them again. Sequence numbers are not reused.
-            committed = next;
-            SpoolException failure = new SpoolException("spool write failed: " + e.getMessage(), e);
+            // Not stored: the devices get no acknowledgement and send them again. Sequence numbers
+            // are not reused; the group still passes through the syncer to keep commits in order.
             log.atError().addKeyValue("dir", config.dir()).log("spool write failed, {} messages not accepted: {}",
                     accepted.size(), e.getMessage());
-            for (Pending p : accepted) {
-                p.future.completeExceptionally(failure);
-            }
+            handOver(new Group(next, accepted, new SpoolException("spool write failed: " + e.getMessage(), e)));
             return;
         }
         for (Pending p : accepted) {
             sizes.add(p.seq, p.record.length);
         }
-        committed = next;
         bytes = sizes.total();
-        commits++;
-        for (Pending p : accepted) {
-            p.future.complete(p.seq);
-        }
+        // Readers may forward these now; only the devices' acknowledgements wait for the fsync.
+        published = next;
         notifyListeners();
+        handOver(new Group(next, accepted, null));
         if (config.whenFull() == SpoolConfig.WhenFull.DROP_OLDEST && sizes.total() > config.maxBytes()) {
             reclaim();
             dropOldest();
+        }
+    }
+
+    private void handOver(Group group) {
+        for (Pending p : group.entries) {
+            p.handedOver = true; // from now on only the syncer completes it
+        }
+        try {
+            unsynced.put(group);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            SpoolException failure = new SpoolException("spool writer interrupted");
+            for (Pending p : group.entries) {
+                p.future.completeExceptionally(failure);
+            }
+        }
+    }
+
+    /**
+     * Makes written groups durable: one fsync of the write-ahead log covers every group that is
+     * waiting (RocksDB lets the writer keep writing meanwhile), then their appends complete in order.
+     */
+    private void runSyncer() {
+        List<Group> groups = new ArrayList<>();
+        while (true) {
+            try {
+                groups.add(unsynced.take());
+            } catch (InterruptedException e) {
+                break; // close() interrupts only after the writer stopped and everything was synced
+            }
+            unsynced.drainTo(groups);
+            boolean stop = groups.get(groups.size() - 1) == Group.STOP;
+            if (stop) {
+                groups.remove(groups.size() - 1);
+            }
+            SpoolException syncFailure = null;
+            if (groups.stream().anyMatch(g -> g.failure == null)) {
+                try {
+                    db.syncWal();
+                } catch (RocksDBException | RuntimeException e) {
+                    log.atError().addKeyValue("dir", config.dir()).log("spool fsync failed: {}", e.getMessage());
+                    syncFailure = new SpoolException("spool write failed: " + e.getMessage(), e);
+                }
+            }
+            if (syncFailure == null && groups.stream().anyMatch(g -> g.failure == null)) {
+                commits++;
+            }
+            for (Group g : groups) {
+                SpoolException failure = g.failure != null ? g.failure : syncFailure;
+                committed = g.next;
+                for (Pending p : g.entries) {
+                    if (failure == null) {
+                        p.future.complete(p.seq);
+                    } else {
+                        p.future.completeExceptionally(failure);
+                    }
+                }
+            }
+            groups.clear();
+            notifyListeners();
+            if (stop) {
+                return;
+            }
         }
     }
 
@@ -662,6 +733,10 @@ public final class Spool implements AutoCloseable {
         LockSupport.unpark(writer);
         try {
             writer.join(TimeUnit.SECONDS.toMillis(30));
+            if (!writer.isAlive()) {
+                unsynced.put(Group.STOP);
+            }
+            syncer.join(TimeUnit.SECONDS.toMillis(30));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -733,6 +808,7 @@ public final class Spool implements AutoCloseable {
         final byte[] payload;
         final CompletableFuture<Long> future;
         long seq;
+        boolean handedOver;
 
         Pending(byte[] record, long receivedAt, int qos, boolean retain, String topic, byte[] payload,
                 CompletableFuture<Long> future) {
@@ -744,6 +820,11 @@ public final class Spool implements AutoCloseable {
             this.payload = payload;
             this.future = future;
         }
+    }
+
+    /** Appends written together, waiting for the fsync that makes them durable. */
+    private record Group(long next, List<Pending> entries, SpoolException failure) {
+        static final Group STOP = new Group(-1, List.of(), null);
     }
 
     private static final class Cursor {

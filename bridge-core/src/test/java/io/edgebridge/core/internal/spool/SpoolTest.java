@@ -83,6 +83,39 @@ class SpoolTest {
     }
 
     @Test
+    void entriesAreReadableAsSoonAsWritten_butAppendsCompleteOnlyOnceDurable() throws Exception {
+        try (Spool spool = Spool.open(unlimited(), now::get)) {
+            List<CompletableFuture<Long>> futures = new java.util.concurrent.CopyOnWriteArrayList<>();
+            List<String> seenEarly = new java.util.concurrent.CopyOnWriteArrayList<>();
+            // The listener runs when entries become visible (writer) and when they become durable (syncer).
+            spool.onAppend(() -> {
+                long published = spool.published();
+                long committed = spool.committed();
+                if (published > committed) {
+                    List<SpoolEntry> visible = new ArrayList<>();
+                    spool.read(committed, 1000, visible);
+                    for (SpoolEntry e : visible) {
+                        int index = (int) (e.seq() - 1);
+                        // Not in the list yet means append() has not even returned: certainly pending.
+                        boolean done = index < futures.size() && futures.get(index).isDone();
+                        seenEarly.add(e.topic() + (done ? " done" : " pending"));
+                    }
+                }
+            });
+            for (int i = 0; i < 200; i++) {
+                futures.add(append(spool, now.get(), "t/e" + i, "e" + i));
+            }
+            for (CompletableFuture<Long> f : futures) {
+                long seq = f.get(10, TimeUnit.SECONDS);
+                assertThat(spool.committed()).isGreaterThan(seq);
+            }
+            // Every entry was readable before its fsync, and none of those appends had completed yet.
+            assertThat(seenEarly).hasSizeGreaterThanOrEqualTo(200).allMatch(s -> s.endsWith(" pending"));
+            assertThat(seenEarly).contains("t/e0 pending", "t/e199 pending");
+        }
+    }
+
+    @Test
     void reopen_keepsUndeliveredEntriesAndCursorPositions() throws Exception {
         long cursorAt;
         try (Spool spool = Spool.open(unlimited(), now::get)) {
