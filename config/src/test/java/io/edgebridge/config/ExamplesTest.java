@@ -101,6 +101,8 @@ class ExamplesTest {
             "spool: {maxBytes: 1.5GB, maxAge: 0, whenFull: refuse-new}",
             "spool: {whenFull: \"${SPOOL_WHEN_FULL}\"}",
             "routes:\n  - {name: a, direction: \"${DIRECTION}\", from: a, sink: s, topic: t}",
+            "sinks:\n  cloud: {type: mqtt, uri: \"mqtt://h\", rateLimit: {messages: 100, bytes: 64KB}}",
+            "sinks:\n  out: {type: file, path: x, rateLimit: {messages: \"${RATE}\"}}",
     })
     void theSchemaAcceptsWhatTheLoaderAccepts(String yaml) throws IOException {
         assertThat(validate(yaml)).isEmpty();
@@ -121,6 +123,10 @@ class ExamplesTest {
             "sinks:\n  out: {type: file, path: x, maxFiles: 0}",
             "sinks:\n  out: {type: file}",
             "sinks:\n  bad name: {type: file, path: x}",
+            "sinks:\n  out: {type: file, path: x, rateLimit: {}}",
+            "sinks:\n  out: {type: file, path: x, rateLimit: {messages: 0}}",
+            "sinks:\n  out: {type: file, path: x, rateLimit: {msgs: 10}}",
+            "sinks:\n  out: {type: file, path: x, rateLimit: 100}",
             "spool: {whenFull: drop_oldest}",
             "spool: {maxAge: 7 days}",
             "spool: {maxBytes: 2 gigs}",

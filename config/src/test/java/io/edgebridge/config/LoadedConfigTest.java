@@ -13,6 +13,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -257,6 +259,30 @@ class LoadedConfigTest {
         assertThat(out.location().column()).isEqualTo(5);
         assertThat(out.location().keyPath()).isEqualTo("sinks.out");
         assertThat(out.type()).isEqualTo("file");
+    }
+
+    @Test
+    void rateLimitsAreReadPerSink_messagesBytesOrBoth() throws ConfigException {
+        BridgeConfig config = load(withDefaults("""
+                sinks:
+                  both: {type: mqtt, uri: "mqtt://h", rateLimit: {messages: 100, bytes: 64KB}}
+                  count: {type: file, path: c, rateLimit: {messages: 1000000}}
+                  size:
+                    type: file
+                    path: s
+                    rateLimit:
+                      bytes: 1KB
+                  free: {type: file, path: f}
+                routes:
+                  - {name: a, from: a, to: [{sink: both, topic: a}, {sink: count, topic: a}]}
+                  - {name: b, from: b, to: [{sink: size, topic: b}, {sink: free, topic: b}]}
+                """));
+
+        assertThat(config.sink("both").orElseThrow().rateLimit())
+                .contains(new RateLimit(OptionalInt.of(100), OptionalLong.of(64 * 1024)));
+        assertThat(config.sink("count").orElseThrow().rateLimit()).contains(RateLimit.messages(1_000_000));
+        assertThat(config.sink("size").orElseThrow().rateLimit()).contains(RateLimit.bytes(1024));
+        assertThat(config.sink("free").orElseThrow().rateLimit()).isEmpty();
     }
 
     @Test

@@ -121,7 +121,7 @@ public final class Bridge {
             SinkRoutes sinkRoutes = routes.upstreamFor(sinkConfig.name());
             if (!sinkRoutes.isEmpty()) {
                 SinkPump pump = new SinkPump(sinkConfig.name(), sink, sinkRoutes, spool, deadLetters, scheduler, metrics,
-                        sinkConfig.maxInFlight());
+                        sinkConfig.maxInFlight(), sinkConfig.rateLimit());
                 pumps.put(sinkConfig.name(), pump);
                 metrics.sinkGauge(BridgeMeter.IN_FLIGHT, sinkConfig.name(), pump, SinkPump::inFlight);
                 metrics.sinkGauge(BridgeMeter.BACKLOG, sinkConfig.name(), pump, SinkPump::backlog);
@@ -207,21 +207,22 @@ public final class Bridge {
 
     /** Runs on the spool writer before a drop: moves every pump past the range and counts its losses. */
     private void beforeDrop(long from, long to, DropReason reason) {
-        Map<SinkPump, Long> firstLost = new LinkedHashMap<>();
+        Map<SinkPump, SinkPump.Unsent> unsent = new LinkedHashMap<>();
         long min = to;
         for (SinkPump pump : pumps.values()) {
-            long old = Math.max(pump.claimDropped(to), from);
-            if (old < to) {
-                firstLost.put(pump, old);
-                min = Math.min(min, old);
+            SinkPump.Unsent lost = pump.claimDropped(to);
+            long first = Math.max(lost.first(), from);
+            if (first < to) {
+                unsent.put(pump, lost);
+                min = Math.min(min, first);
             }
         }
-        if (firstLost.isEmpty()) {
+        if (unsent.isEmpty()) {
             return;
         }
         spool.scan(min, to, entry -> {
-            for (Map.Entry<SinkPump, Long> e : firstLost.entrySet()) {
-                if (entry.seq() >= e.getValue()) {
+            for (Map.Entry<SinkPump, SinkPump.Unsent> e : unsent.entrySet()) {
+                if (e.getValue().contains(entry.seq())) {
                     e.getKey().countDropped(entry, reason);
                 }
             }

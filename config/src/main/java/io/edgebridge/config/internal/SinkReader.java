@@ -1,19 +1,28 @@
 package io.edgebridge.config.internal;
 
 import io.edgebridge.config.Location;
+import io.edgebridge.config.RateLimit;
 import io.edgebridge.config.SinkConfig;
 import io.edgebridge.config.SinkType;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
 import java.util.Set;
 import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.Node;
 
-/** One entry of {@code sinks}: its name, {@code type}, {@code maxInFlight} and the type's own options. */
+/**
+ * One entry of {@code sinks}: its name, the common keys ({@code type}, {@code maxInFlight},
+ * {@code rateLimit}) and the type's own options.
+ */
 final class SinkReader {
 
     static final String TYPE = "type";
     static final String MAX_IN_FLIGHT = "maxInFlight";
+    static final String RATE_LIMIT = "rateLimit";
+    static final int MAX_RATE_MESSAGES = 1_000_000;
+    static final long MIN_RATE_BYTES = 1024;
 
     private SinkReader() {
     }
@@ -41,8 +50,26 @@ final class SinkReader {
             return Optional.empty(); // the other keys depend on the type
         }
         int maxInFlight = m.integer(MAX_IN_FLIGHT, 1000, 1, 100_000);
-        Object options = sinkType.parseOptions(name, m.alsoAllowing(Set.of(TYPE, MAX_IN_FLIGHT)));
-        return Optional.of(new SinkConfig(name, type, maxInFlight, options, m.location()));
+        Optional<RateLimit> rateLimit = m.mapping(RATE_LIMIT).flatMap(SinkReader::rateLimit);
+        Object options = sinkType.parseOptions(name, m.alsoAllowing(Set.of(TYPE, MAX_IN_FLIGHT, RATE_LIMIT)));
+        return Optional.of(new SinkConfig(name, type, maxInFlight, rateLimit, options, m.location()));
+    }
+
+    /** {@code rateLimit: {messages: N, bytes: SIZE}}, per second; either or both. */
+    private static Optional<RateLimit> rateLimit(NodeMap m) {
+        m.checkKeys(Set.of("messages", "bytes"));
+        if (!m.has("messages") && !m.has("bytes")) {
+            m.problemAt(m.location(), "a rate limit needs 'messages' (per second), 'bytes' (per second) or both");
+            return Optional.empty();
+        }
+        // -1: absent or invalid (an invalid value was reported and the load fails).
+        int messages = m.integer("messages", -1, 1, MAX_RATE_MESSAGES);
+        long bytes = m.byteSize("bytes", -1, MIN_RATE_BYTES, Long.MAX_VALUE);
+        if (messages < 0 && bytes < 0) {
+            return Optional.empty();
+        }
+        return Optional.of(new RateLimit(messages < 0 ? OptionalInt.empty() : OptionalInt.of(messages),
+                bytes < 0 ? OptionalLong.empty() : OptionalLong.of(bytes)));
     }
 
     private static void reportUnknownType(NodeMap m, SinkCatalog catalog) {

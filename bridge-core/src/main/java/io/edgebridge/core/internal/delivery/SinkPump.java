@@ -2,11 +2,13 @@ package io.edgebridge.core.internal.delivery;
 
 import io.edgebridge.config.Backoff;
 import io.edgebridge.config.Direction;
+import io.edgebridge.config.RateLimit;
 import io.edgebridge.core.api.DeliveryException;
 import io.edgebridge.core.api.OutboundMessage;
 import io.edgebridge.core.api.Sink;
 import io.edgebridge.core.internal.BackoffDelays;
 import io.edgebridge.core.internal.SerialInbox;
+import io.edgebridge.core.internal.delivery.Lanes.Lane;
 import io.edgebridge.core.internal.route.CompiledTarget;
 import io.edgebridge.core.internal.route.RenderContext;
 import io.edgebridge.core.internal.route.SinkRoutes;
@@ -20,6 +22,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -29,7 +32,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,6 +44,10 @@ import org.slf4j.LoggerFactory;
  * throttled) pauses the whole pump with exponential backoff; when the pause ends the failed sends
  * go out again first, in their original order.
  *
+ * <p>With a {@code rateLimit}, every send waits for the {@link RateLimiter}, nothing is sent while
+ * the sink is disconnected, and a pump that falls behind reads in two {@link Lanes} so that new
+ * messages are not starved by the backlog.
+ *
  * <p>All mutable state is confined to the pump's own thread; sink callbacks hop onto it.
  */
 public final class SinkPump {
@@ -49,6 +55,10 @@ public final class SinkPump {
     private static final Logger log = LoggerFactory.getLogger(SinkPump.class);
 
     private static final int READ_BATCH = 256;
+    /** A rate-limited pump reads less ahead: what it read waits for the limit, and is no longer droppable. */
+    private static final int LIMITED_READ_BATCH = 32;
+    /** How often a rate-limited pump looks whether its disconnected sink is back. */
+    private static final long CONNECT_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     private static final Backoff RETRY = new Backoff(Duration.ofMillis(100), Duration.ofSeconds(30), 0.2);
     private static final long WARN_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
 
@@ -63,14 +73,13 @@ public final class SinkPump {
     private final int windowLimit;
     private final ExecutorService executor;
 
-    private final AtomicLong readPos = new AtomicLong();
+    private final Lanes lanes = new Lanes();
     private final AtomicBoolean wakeQueued = new AtomicBoolean();
     private final SerialInbox inbox;
     private final Map<String, Counter> dropCounters = new ConcurrentHashMap<>();
     private final CompletableFuture<Void> drained = new CompletableFuture<>();
 
     // Pump-thread state.
-    private final ArrayDeque<Delivery> window = new ArrayDeque<>();
     /** Sends that failed transiently; they go out again, in order, before anything new is read. */
     private final ArrayDeque<Send> retries = new ArrayDeque<>();
     private final List<SpoolEntry> batch = new ArrayList<>(READ_BATCH);
@@ -79,6 +88,21 @@ public final class SinkPump {
     private boolean resumeScheduled;
     private long lastWarnNanos = System.nanoTime() - WARN_INTERVAL_NANOS;
     private int suppressedWarnings;
+    /** Sink sends not yet answered, and their payload bytes (a reconnecting link re-sends them). */
+    private int sendsOpen;
+    private long sendBytesOpen;
+
+    // Rate-limit state (pump thread); limiter is null without a rate limit.
+    private final RateLimiter limiter;
+    private final Counter rateLimited;
+    /** Which lane goes first next while there are two. */
+    private boolean backlogTurn;
+    /** The limit held a send back and the sends queued since have not all gone out yet. */
+    private boolean throttling;
+    private boolean wakeScheduled;
+    private long wakeAtNanos;
+    private boolean connectCheckScheduled;
+    private boolean sawDisconnected;
 
     private volatile int outstanding;
     private volatile long cursor;
@@ -86,6 +110,11 @@ public final class SinkPump {
 
     public SinkPump(String name, Sink sink, SinkRoutes routes, Spool spool, DeadLetters deadLetters,
             ScheduledExecutorService scheduler, BridgeMetrics metrics, int maxInFlight) {
+        this(name, sink, routes, spool, deadLetters, scheduler, metrics, maxInFlight, Optional.empty());
+    }
+
+    public SinkPump(String name, Sink sink, SinkRoutes routes, Spool spool, DeadLetters deadLetters,
+            ScheduledExecutorService scheduler, BridgeMetrics metrics, int maxInFlight, Optional<RateLimit> rateLimit) {
         this.name = name;
         this.sink = sink;
         this.routes = routes;
@@ -95,6 +124,8 @@ public final class SinkPump {
         this.metrics = metrics;
         this.maxInFlight = maxInFlight;
         this.windowLimit = Math.max(maxInFlight * 4, READ_BATCH);
+        this.limiter = rateLimit.map(RateLimiter::new).orElse(null);
+        this.rateLimited = limiter == null ? null : metrics.rateLimited(name);
         this.executor = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "pump-" + name);
             t.setDaemon(true);
@@ -110,7 +141,7 @@ public final class SinkPump {
 
     /** Starts reading at {@code position} (the sink's stored cursor, or the spool's tail for a new sink). */
     public void start(long position) {
-        readPos.set(position);
+        lanes.start(position);
         cursor = position;
         spool.openCursor(name, position);
         spool.onAppend(this::wake);
@@ -153,50 +184,179 @@ public final class SinkPump {
             }
             return;
         }
+        if (limiter != null) {
+            pumpLimited(now);
+            return;
+        }
         while (outstanding < maxInFlight && !retries.isEmpty()) {
             send(retries.pollFirst());
         }
-        while (outstanding < maxInFlight && window.size() < windowLimit) {
-            batch.clear();
-            long from = readPos.get();
-            // One entry is usually one send; fan-out to several targets of this sink may overshoot a little.
-            int room = Math.min(maxInFlight - outstanding, windowLimit - window.size());
-            int n = spool.read(from, Math.min(READ_BATCH, room), batch);
-            if (n == 0) {
-                break;
-            }
-            long end = batch.get(n - 1).seq() + 1;
-            long claimed = claim(end);
-            for (SpoolEntry entry : batch) {
-                if (entry.seq() >= claimed) {
-                    dispatch(entry);
-                }
-            }
+        Lane lane = lanes.live();
+        while (outstanding < maxInFlight && read(lane, READ_BATCH)) {
+            // read() sent what it read
         }
-        batch.clear();
         advance();
     }
 
     /**
-     * Claims {@code [readPos, end)} for sending; returns the first claimed sequence number. A
-     * concurrent drop may have moved {@code readPos} past entries we read: those were counted as
-     * dropped and must not be sent.
+     * Reads up to {@code max} entries of {@code lane} and dispatches them (sent at once, or queued
+     * for the rate limit); false when there was nothing to read or no room in the window.
      */
-    private long claim(long end) {
-        while (true) {
-            long current = readPos.get();
-            if (current >= end) {
-                return end;
+    private boolean read(Lane lane, int max) {
+        lane.removeDone();
+        long from = lane.readPos();
+        long end = lane.end();
+        // One entry is usually one send; fan-out to several targets of this sink may overshoot a little.
+        int room = Math.min(Math.min(max, maxInFlight - outstanding), windowLimit - lane.window.size());
+        if (room <= 0 || from >= end) {
+            return false;
+        }
+        batch.clear();
+        int n = spool.read(from, (int) Math.min(room, end - from), batch);
+        if (n == 0) {
+            return false;
+        }
+        long last = Math.min(batch.get(n - 1).seq() + 1, end);
+        long claimed = lanes.claim(lane, last);
+        for (SpoolEntry entry : batch) {
+            if (entry.seq() >= claimed && entry.seq() < last) {
+                dispatch(entry, lane);
             }
-            if (readPos.compareAndSet(current, end)) {
-                return current;
+        }
+        batch.clear();
+        return true;
+    }
+
+    // ------------------------------------------------------------------ rate limit and lanes
+
+    /**
+     * The rate-limited pump: retries first, then the lanes' ready sends, alternating between the
+     * backlog and the live lane while both have work; each send waits for the limiter. When the
+     * limit blocks, a wake-up is scheduled for the moment the next send is allowed.
+     */
+    private void pumpLimited(long now) {
+        if (!sink.isConnected()) {
+            // Sends made now would queue in the sink and all go out at the reconnect, past the limit.
+            sawDisconnected = true;
+            if (hasWork()) {
+                scheduleConnectCheck();
             }
+            advance();
+            return;
+        }
+        if (sawDisconnected) {
+            sawDisconnected = false;
+            // A reconnected link re-sends what was in flight: those count as sends made now.
+            limiter.record(now, sendsOpen, sendBytesOpen);
+        }
+        if (lanes.backlog() == null) {
+            splitIfBehind();
+        }
+        while (outstanding < maxInFlight) {
+            Lane lane = null;
+            Send next = retries.peekFirst();
+            if (next == null) {
+                lane = nextLane();
+                if (lane == null) {
+                    throttling = false; // caught up
+                    break;
+                }
+                next = lane.ready.peekFirst();
+            }
+            long wait = limiter.delayNanos(now, next.message.payload().length);
+            if (wait > 0) {
+                throttled(now, wait);
+                break;
+            }
+            if (lane == null) {
+                retries.pollFirst();
+            } else {
+                lane.ready.pollFirst();
+                backlogTurn = lane == lanes.live();
+            }
+            limiter.record(now, next.message.payload().length);
+            if (throttling) {
+                rateLimited.increment();
+            }
+            send(next);
+            now = System.nanoTime();
+        }
+        advance();
+    }
+
+    /** The lane whose turn it is, if it has a send ready, else the other one; null when neither has. */
+    private Lane nextLane() {
+        Lane live = lanes.live();
+        Lane backlog = lanes.backlog();
+        if (backlog == null) {
+            return hasReady(live) ? live : null;
+        }
+        Lane first = backlogTurn ? backlog : live;
+        Lane second = first == backlog ? live : backlog;
+        if (hasReady(first)) {
+            return first;
+        }
+        return hasReady(second) ? second : null;
+    }
+
+    /** Whether the lane has a send ready, reading more if it has none. */
+    private boolean hasReady(Lane lane) {
+        while (lane.ready.isEmpty()) {
+            if (!read(lane, LIMITED_READ_BATCH)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Behind by more than a window's worth of the rate (or {@code maxInFlight}): what is in the
+     * spool now becomes the backlog lane, and what arrives from now on goes by the live lane.
+     */
+    private void splitIfBehind() {
+        Lane live = lanes.live();
+        long published = spool.published();
+        long behind = published - live.readPos() + live.ready.size();
+        if (behind > Math.min(maxInFlight, limiter.messagesPerWindow())) {
+            lanes.split(published);
+            backlogTurn = false;
+            log.atInfo().addKeyValue("sink", name).log(
+                    "{} messages behind its rate limit: new messages now go out alongside the backlog", behind);
         }
     }
 
-    private void dispatch(SpoolEntry entry) {
+    private void throttled(long now, long waitNanos) {
+        throttling = true;
+        long at = now + waitNanos;
+        if (!wakeScheduled || at - wakeAtNanos < 0) {
+            wakeScheduled = true;
+            wakeAtNanos = at;
+            scheduler.schedule(() -> onExecutor(() -> {
+                if (wakeAtNanos == at) {
+                    wakeScheduled = false;
+                }
+            }), waitNanos, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private boolean hasWork() {
+        Lane live = lanes.live();
+        Lane backlog = lanes.backlog();
+        return !retries.isEmpty() || !live.ready.isEmpty() || spool.published() > live.readPos()
+                || backlog != null && (!backlog.ready.isEmpty() || backlog.readPos() < backlog.end());
+    }
+
+    private void scheduleConnectCheck() {
+        if (!connectCheckScheduled) {
+            connectCheckScheduled = true;
+            scheduler.schedule(() -> onExecutor(() -> connectCheckScheduled = false), CONNECT_CHECK_NANOS,
+                    TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private void dispatch(SpoolEntry entry, Lane lane) {
         Delivery delivery = new Delivery(entry);
-        window.addLast(delivery);
+        lane.window.addLast(delivery);
         for (SinkRoutes.Match match : routes.match(entry.topic())) {
             RenderContext ctx = new RenderContext(entry.topic(), match.bindings(), match.route().name(), name,
                     entry.receivedAt(), entry.payload());
@@ -211,7 +371,11 @@ public final class SinkPump {
                             target.topic().source().text());
                     continue;
                 }
-                send(send);
+                if (limiter == null) {
+                    send(send);
+                } else {
+                    lane.ready.addLast(send);
+                }
             }
         }
         if (delivery.pending == 0) {
@@ -221,6 +385,8 @@ public final class SinkPump {
 
     private void send(Send send) {
         outstanding++;
+        sendsOpen++;
+        sendBytesOpen += send.message.payload().length;
         send.attempts++;
         CompletionStage<Void> stage;
         try {
@@ -233,6 +399,8 @@ public final class SinkPump {
 
     private void onResult(Send send, Throwable error) {
         outstanding--;
+        sendsOpen--;
+        sendBytesOpen -= send.message.payload().length;
         CompiledTarget target = send.target;
         if (error == null) {
             target.meters().forwarded().increment();
@@ -289,8 +457,13 @@ public final class SinkPump {
 
     private void retryLater(Send send, long delayMillis) {
         scheduler.schedule(() -> onExecutor(() -> {
-            if (!stopping) {
+            if (stopping) {
+                return;
+            }
+            if (limiter == null) {
                 send(send);
+            } else {
+                retries.addLast(send); // through the rate limit, first in line
             }
         }), delayMillis, TimeUnit.MILLISECONDS);
     }
@@ -333,10 +506,20 @@ public final class SinkPump {
     }
 
     private void advance() {
-        while (!window.isEmpty() && window.peekFirst().done) {
-            window.pollFirst();
+        Lane low = lanes.live();
+        low.removeDone();
+        Lane backlog = lanes.backlog();
+        if (backlog != null) {
+            backlog.removeDone();
+            if (backlog.finished()) {
+                lanes.merge();
+                log.atDebug().addKeyValue("sink", name).log("backlog drained; one lane again");
+            } else {
+                low = backlog; // its first message not done is the sink's
+            }
         }
-        long position = window.isEmpty() ? readPos.get() : Math.max(window.peekFirst().entry.seq(), spool.head());
+        long position = low.window.isEmpty() ? low.readPos()
+                : Math.max(low.window.peekFirst().entry.seq(), spool.head());
         if (position > cursor) {
             cursor = position;
             spool.moveCursor(name, position);
@@ -374,13 +557,24 @@ public final class SinkPump {
 
     /**
      * Called on the spool's writer thread before it drops {@code [fromSeq, toSeq)}. Moves the read
-     * position past the dropped range and returns the old one: entries from there on were never
-     * handed to the sink and count as dropped for it.
+     * positions past the dropped range and returns which of its entries were never handed to the
+     * sink: those count as dropped for it.
      */
-    public long claimDropped(long toSeq) {
-        long old = readPos.getAndAccumulate(toSeq, Math::max);
+    public Unsent claimDropped(long toSeq) {
+        Unsent unsent = lanes.claimDropped(toSeq);
         wake();
-        return old;
+        return unsent;
+    }
+
+    /**
+     * The entries of a dropped range a pump was never given: from {@code first} on, except
+     * {@code [sentFrom, sentTo)}, which a live lane had already taken while a backlog drained.
+     */
+    public record Unsent(long first, long sentFrom, long sentTo) {
+
+        public boolean contains(long seq) {
+            return seq >= first && (seq < sentFrom || seq >= sentTo);
+        }
     }
 
     /** Counts one dropped entry for every target of this sink it would have gone to. */
@@ -423,7 +617,7 @@ public final class SinkPump {
     }
 
     /** One spooled message for this sink: done when every target's send completed. */
-    private static final class Delivery {
+    static final class Delivery {
         final SpoolEntry entry;
         int pending;
         boolean done;
@@ -434,7 +628,7 @@ public final class SinkPump {
     }
 
     /** One target's send of a delivery, with its attempt counters. */
-    private static final class Send {
+    static final class Send {
         final Delivery delivery;
         final CompiledTarget target;
         OutboundMessage message;

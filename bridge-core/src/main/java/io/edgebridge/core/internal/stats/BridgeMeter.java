@@ -35,6 +35,8 @@ public enum BridgeMeter {
     BACKLOG("edgebridge.sink.backlog", "messages",
             "Spool entries after the sink's cursor (not yet delivered or skipped by this sink)", "sink"),
     CONNECTED("edgebridge.sink.connected", "boolean", "1 when the sink is connected", "sink"),
+    RATE_LIMITED("edgebridge.sink.ratelimited", "messages",
+            "Sends held back by the sink's rateLimit: sent after the limit made the pump wait, until it caught up", "sink"),
     SPOOL_ENTRIES("edgebridge.spool.entries", "messages", "Entries stored in the spool"),
     SPOOL_BYTES("edgebridge.spool.bytes", "bytes", "Message bytes stored in the spool");
 

@@ -51,6 +51,10 @@ public final class BridgeMetrics {
         return counter(BridgeMeter.DEAD_LETTERED, routeSink(direction, route, sink).and("reason", reason));
     }
 
+    public Counter rateLimited(String sink) {
+        return counter(BridgeMeter.RATE_LIMITED, Tags.of("sink", sink));
+    }
+
     public Timer latency(Direction direction, String route, String sink) {
         return Timer.builder(BridgeMeter.LATENCY.meterName())
                 .description(BridgeMeter.LATENCY.description())

@@ -1,0 +1,298 @@
+package io.edgebridge.core.internal.delivery;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.edgebridge.config.BridgeConfig;
+import io.edgebridge.config.RateLimit;
+import io.edgebridge.core.api.DeliveryException;
+import io.edgebridge.core.api.DeliveryException.Disposition;
+import io.edgebridge.core.internal.delivery.SinkPumpTest.FakeLocal;
+import io.edgebridge.core.internal.delivery.SinkPumpTest.FakeSink;
+import io.edgebridge.core.internal.route.RouteTable;
+import io.edgebridge.core.internal.spool.DropReason;
+import io.edgebridge.core.internal.spool.Spool;
+import io.edgebridge.core.internal.stats.BridgeMetrics;
+import io.edgebridge.core.testing.Configs;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code rateLimit} in the pump: the limiter on every send, and the two lanes while a backlog drains. */
+@Timeout(60)
+class SinkPumpRateLimitTest {
+
+    private static final long SECOND = TimeUnit.SECONDS.toNanos(1);
+
+    @TempDir
+    Path dir;
+
+    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    private final ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(1);
+    private Spool spool;
+    private RouteTable routes;
+    private DeadLetters deadLetters;
+    private SinkPump pump;
+
+    @BeforeEach
+    void setUp() {
+        BridgeConfig config = Configs.parse("""
+                spool: { dir: %s }
+                deadLetter: { maxAttempts: 3 }
+                sinks:
+                  out: { type: file, path: out.jsonl }
+                routes:
+                  - name: r
+                    from: s/<id>
+                    sink: out
+                    topic: t/<id>
+                """.formatted(dir.resolve("spool")));
+        spool = Spool.open(config.spool(), System::currentTimeMillis);
+        routes = RouteTable.compile(config, new BridgeMetrics(registry));
+        deadLetters = new DeadLetters(config.deadLetter(), new FakeLocal());
+    }
+
+    @AfterEach
+    void tearDown() {
+        if (pump != null) {
+            pump.stop(Duration.ofSeconds(1)).join();
+        }
+        scheduler.shutdownNow();
+        spool.close();
+    }
+
+    private void startPump(FakeSink sink, int maxInFlight, RateLimit limit, long position) {
+        pump = new SinkPump("out", sink, routes.upstreamFor("out"), spool, deadLetters, scheduler,
+                new BridgeMetrics(registry), maxInFlight, Optional.of(limit));
+        pump.start(position);
+    }
+
+    private long append(String id, int bytes) {
+        byte[] payload = new byte[bytes];
+        return spool.append(System.currentTimeMillis(), 1, false, "s/" + id, payload).join();
+    }
+
+    private long appendBacklog(int n) {
+        long start = spool.committed();
+        for (int i = 0; i < n; i++) {
+            append(Integer.toString(i), 10);
+        }
+        return start;
+    }
+
+    private double rateLimited() {
+        return registry.find("edgebridge.sink.ratelimited").tag("sink", "out").counter().count();
+    }
+
+    /** The most sends in any closed one-second span. */
+    private static int mostInOneSecond(List<FakeSink.Sent> sends) {
+        List<Long> times = sends.stream().map(FakeSink.Sent::nanos).sorted().toList();
+        int most = 0;
+        int to = 0;
+        for (int from = 0; from < times.size(); from++) {
+            while (to < times.size() && times.get(to) - times.get(from) <= SECOND) {
+                to++;
+            }
+            most = Math.max(most, to - from);
+        }
+        return most;
+    }
+
+    private static FakeSink acking() {
+        return new FakeSink(m -> CompletableFuture.completedFuture(null));
+    }
+
+    @Test
+    void drainingABacklog_noOneSecondSpanHoldsMoreThanTheLimit_andTheLimitIsUsed() {
+        FakeSink sink = acking();
+        long start = appendBacklog(200);
+        startPump(sink, 1000, RateLimit.messages(50), start);
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> pump.cursor() == spool.committed());
+
+        List<FakeSink.Sent> sends = List.copyOf(sink.log);
+        assertThat(sends).hasSize(200);
+        assertThat(sends.stream().map(FakeSink.Sent::topic).distinct()).hasSize(200);
+        assertThat(mostInOneSecond(sends)).isEqualTo(50);
+        // Four windows' worth: the last send cannot come before three windows have passed.
+        assertThat(sends.get(199).nanos() - sends.get(0).nanos()).isGreaterThanOrEqualTo(3 * RateLimiter.WINDOW_NANOS);
+        assertThat(rateLimited()).isEqualTo(150);
+    }
+
+    @Test
+    void aByteLimit_holdsOverEverySecond_andAnOversizedMessageGoesAlone() {
+        FakeSink sink = acking();
+        long start = spool.committed();
+        for (int i = 0; i < 6; i++) {
+            append("small" + i, 300);
+        }
+        append("big", 2000);
+        for (int i = 6; i < 9; i++) {
+            append("small" + i, 300);
+        }
+        startPump(sink, 1000, RateLimit.bytes(1024), start);
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> pump.cursor() == spool.committed());
+
+        List<FakeSink.Sent> sends = List.copyOf(sink.log);
+        assertThat(sends).extracting(FakeSink.Sent::topic).hasSize(10).contains("t/big");
+        FakeSink.Sent big = sends.stream().filter(s -> s.topic().equals("t/big")).findFirst().orElseThrow();
+        for (FakeSink.Sent first : sends) {
+            List<FakeSink.Sent> span = sends.stream()
+                    .filter(s -> s.nanos() >= first.nanos() && s.nanos() - first.nanos() <= SECOND).toList();
+            if (span.contains(big)) {
+                assertThat(span).as("the oversized message goes alone").containsExactly(big);
+            } else {
+                assertThat(span.stream().mapToInt(FakeSink.Sent::bytes).sum()).isLessThanOrEqualTo(1024);
+            }
+        }
+    }
+
+    @Test
+    void retriesCountAgainstTheLimit() {
+        Set<String> failedOnce = ConcurrentHashMap.newKeySet();
+        FakeSink sink = new FakeSink(m -> {
+            if (!failedOnce.add(m.topic())) {
+                return CompletableFuture.completedFuture(null);
+            }
+            Disposition how = m.topic().hashCode() % 2 == 0 ? Disposition.REJECTED : Disposition.RETRY;
+            return CompletableFuture.failedFuture(new DeliveryException(how, "not now"));
+        });
+        long start = appendBacklog(20);
+        startPump(sink, 1000, RateLimit.messages(10), start);
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> pump.cursor() == spool.committed());
+
+        List<FakeSink.Sent> sends = List.copyOf(sink.log);
+        assertThat(sends).hasSize(40);
+        assertThat(sends.stream().collect(Collectors.groupingBy(FakeSink.Sent::topic, Collectors.counting())))
+                .hasSize(20).allSatisfy((topic, attempts) -> assertThat(attempts).isEqualTo(2));
+        assertThat(mostInOneSecond(sends)).isLessThanOrEqualTo(10);
+    }
+
+    @Test
+    void newMessagesGoOutAlongsideTheBacklog_notAfterIt() {
+        FakeSink sink = acking();
+        long start = appendBacklog(100);
+        startPump(sink, 1000, RateLimit.messages(20), start);
+        await().atMost(Duration.ofSeconds(5)).until(() -> sink.log.size() >= 20);
+
+        for (int i = 0; i < 10; i++) {
+            append("live" + i, 10);
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> pump.cursor() == spool.committed());
+
+        List<String> order = sink.log.stream().map(FakeSink.Sent::topic).toList();
+        assertThat(order).hasSize(110).doesNotHaveDuplicates();
+        List<String> live = order.stream().filter(t -> t.startsWith("t/live")).toList();
+        assertThat(live).as("live messages keep their order")
+                .containsExactly("t/live0", "t/live1", "t/live2", "t/live3", "t/live4",
+                        "t/live5", "t/live6", "t/live7", "t/live8", "t/live9");
+        int lastLive = order.indexOf("t/live9");
+        long backlogAfter = order.subList(lastLive, order.size()).stream().filter(t -> !t.startsWith("t/live")).count();
+        assertThat(backlogAfter).as("backlog messages still to go when the last live one went").isGreaterThanOrEqualTo(40);
+        assertThat(mostInOneSecond(List.copyOf(sink.log))).isLessThanOrEqualTo(20);
+        // The backlog itself kept its order.
+        List<String> backlog = order.stream().filter(t -> !t.startsWith("t/live")).toList();
+        assertThat(backlog).isEqualTo(java.util.stream.IntStream.range(0, 100).mapToObj(i -> "t/" + i).toList());
+    }
+
+    @Test
+    void whileTheBacklogDrains_theCursorStaysAtItsOldestOpenMessage_thoughNewerOnesAreDone() {
+        Map<String, CompletableFuture<Void>> held = new ConcurrentHashMap<>();
+        FakeSink sink = new FakeSink(m -> m.topic().equals("t/3")
+                ? held.computeIfAbsent(m.topic(), t -> new CompletableFuture<>())
+                : CompletableFuture.completedFuture(null));
+        long start = appendBacklog(25);
+        startPump(sink, 1000, RateLimit.messages(10), start);
+        await().atMost(Duration.ofSeconds(5)).until(() -> sink.log.size() >= 10);
+        for (int i = 0; i < 3; i++) {
+            append("live" + i, 10);
+        }
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> sink.attempts("t/live2") == 1);
+        assertThat(pump.cursor()).isEqualTo(start + 3);
+        assertThat(pump.backlog()).isEqualTo(spool.published() - (start + 3));
+
+        held.get("t/3").complete(null);
+        await().atMost(Duration.ofSeconds(10)).until(() -> pump.cursor() == spool.committed());
+        assertThat(sink.log).hasSize(28);
+    }
+
+    @Test
+    void entriesDroppedWhileTwoLanesRun_areEitherSentOrCountedDropped_neverBoth() {
+        FakeSink sink = acking();
+        long start = appendBacklog(40);
+        startPump(sink, 1000, RateLimit.messages(10), start);
+        await().atMost(Duration.ofSeconds(5)).until(() -> sink.log.size() >= 10);
+        for (int i = 0; i < 5; i++) {
+            append("live" + i, 10);
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> sink.log.stream().anyMatch(s -> s.topic().startsWith("t/live")));
+
+        long to = spool.published();
+        SinkPump.Unsent unsent = pump.claimDropped(to);
+        Set<String> counted = new HashSet<>();
+        spool.scan(start, to, e -> {
+            if (unsent.contains(e.seq())) {
+                pump.countDropped(e, DropReason.SPOOL_FULL);
+                counted.add("t/" + e.topic().substring(2));
+            }
+        });
+        await().atMost(Duration.ofSeconds(10)).until(() -> pump.cursor() == spool.committed());
+
+        Set<String> sent = sink.log.stream().map(FakeSink.Sent::topic).collect(Collectors.toSet());
+        assertThat(sink.log).hasSameSizeAs(sent);
+        assertThat(counted).isNotEmpty().doesNotContainAnyElementsOf(sent);
+        Set<String> all = new HashSet<>(sent);
+        all.addAll(counted);
+        assertThat(all).hasSize(45);
+        assertThat(registry.find("edgebridge.messages.dropped").tag("reason", "spool-full").counter().count())
+                .isEqualTo(counted.size());
+    }
+
+    @Test
+    void nothingIsSentWhileTheSinkIsDisconnected_andWhatALinkResendsAtTheReconnectCounts() {
+        Map<String, CompletableFuture<Void>> held = new ConcurrentHashMap<>();
+        FakeSink sink = new FakeSink(m -> held.computeIfAbsent(m.topic(), t -> new CompletableFuture<>()));
+        long start = appendBacklog(10);
+        startPump(sink, 1000, RateLimit.messages(10), start);
+        await().atMost(Duration.ofSeconds(5)).until(() -> sink.log.size() == 10);
+
+        sink.connected = false;
+        for (int i = 10; i < 15; i++) {
+            append(Integer.toString(i), 10);
+        }
+        // Longer than a window: without the link's re-sends counted, the limit would let 10 more out at once.
+        await().pollDelay(Duration.ofMillis(1200)).atMost(Duration.ofSeconds(5)).until(() -> true);
+        assertThat(sink.log).hasSize(10);
+
+        long reconnected = System.nanoTime();
+        sink.connected = true;
+        await().atMost(Duration.ofSeconds(5)).until(() -> sink.log.size() == 15);
+        List<FakeSink.Sent> sends = new ArrayList<>(sink.log);
+        assertThat(sends.get(10).nanos() - reconnected)
+                .as("the 10 open sends were re-sent at the reconnect: the next waits a window")
+                .isGreaterThanOrEqualTo(RateLimiter.WINDOW_NANOS - TimeUnit.MILLISECONDS.toNanos(100));
+        held.values().forEach(f -> f.complete(null));
+        await().atMost(Duration.ofSeconds(5)).until(() -> pump.cursor() == spool.committed());
+    }
+}
