@@ -19,14 +19,19 @@ import org.awaitility.Awaitility;
 
 /**
  * A QoS 1 subscriber with a persistent session that records what it receives: per payload how
- * often (to count losses and duplicates) and the topic it came on. Reconnects by itself.
+ * often (to count losses and duplicates), the topic it came on and when. Reconnects by itself.
  */
 public final class Recorder implements AutoCloseable {
+
+    /** One message received: its payload and {@link System#nanoTime()} on arrival. */
+    public record Arrival(String payload, long nanos) {
+    }
 
     private final Mqtt5AsyncClient client;
     private final Map<String, AtomicInteger> counts = new ConcurrentHashMap<>();
     private final Map<String, String> topics = new ConcurrentHashMap<>();
     private final ConcurrentLinkedQueue<Mqtt5Publish> messages = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<Arrival> arrivals = new ConcurrentLinkedQueue<>();
     private final AtomicLong total = new AtomicLong();
 
     public Recorder(int port, String clientId, String... filters) {
@@ -43,7 +48,9 @@ public final class Recorder implements AutoCloseable {
     }
 
     private void record(Mqtt5Publish publish) {
+        long now = System.nanoTime();
         String payload = new String(publish.getPayloadAsBytes(), StandardCharsets.UTF_8);
+        arrivals.add(new Arrival(payload, now));
         counts.computeIfAbsent(payload, k -> new AtomicInteger()).incrementAndGet();
         topics.put(payload, publish.getTopic().toString());
         messages.add(publish);
@@ -74,6 +81,11 @@ public final class Recorder implements AutoCloseable {
 
     public List<Mqtt5Publish> messages() {
         return new ArrayList<>(messages);
+    }
+
+    /** Every message received, duplicates included, in the order they arrived. */
+    public List<Arrival> arrivals() {
+        return new ArrayList<>(arrivals);
     }
 
     /** Payloads from {@code expected} that never arrived. */

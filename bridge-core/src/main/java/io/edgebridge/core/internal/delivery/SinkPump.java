@@ -20,9 +20,11 @@ import io.micrometer.core.instrument.Counter;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -55,10 +57,10 @@ public final class SinkPump {
     private static final Logger log = LoggerFactory.getLogger(SinkPump.class);
 
     private static final int READ_BATCH = 256;
-    /** A rate-limited pump reads less ahead: what it read waits for the limit, and is no longer droppable. */
+    /** A rate-limited pump reads less ahead: what it has read waits for the limit, and a spool drop no longer takes it. */
     private static final int LIMITED_READ_BATCH = 32;
-    /** How often a rate-limited pump looks whether its disconnected sink is back. */
-    private static final long CONNECT_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    /** How often a rate-limited pump looks at its sink's connection while it has something to send or open. */
+    private static final long LINK_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     private static final Backoff RETRY = new Backoff(Duration.ofMillis(100), Duration.ofSeconds(30), 0.2);
     private static final long WARN_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
 
@@ -88,9 +90,6 @@ public final class SinkPump {
     private boolean resumeScheduled;
     private long lastWarnNanos = System.nanoTime() - WARN_INTERVAL_NANOS;
     private int suppressedWarnings;
-    /** Sink sends not yet answered, and their payload bytes (a reconnecting link re-sends them). */
-    private int sendsOpen;
-    private long sendBytesOpen;
 
     // Rate-limit state (pump thread); limiter is null without a rate limit.
     private final RateLimiter limiter;
@@ -101,8 +100,10 @@ public final class SinkPump {
     private boolean throttling;
     private boolean wakeScheduled;
     private long wakeAtNanos;
-    private boolean connectCheckScheduled;
+    private boolean linkCheckScheduled;
     private boolean sawDisconnected;
+    /** Sends not yet answered: a link that reconnects sends them again. */
+    private final Set<Send> openSends = new LinkedHashSet<>();
 
     private volatile int outstanding;
     private volatile long cursor;
@@ -237,18 +238,17 @@ public final class SinkPump {
     private void pumpLimited(long now) {
         if (!sink.isConnected()) {
             // Sends made now would queue in the sink and all go out at the reconnect, past the limit.
-            sawDisconnected = true;
+            if (!sawDisconnected) {
+                sawDisconnected = true;
+                countResends(now);
+            }
             if (hasWork()) {
-                scheduleConnectCheck();
+                scheduleLinkCheck();
             }
             advance();
             return;
         }
-        if (sawDisconnected) {
-            sawDisconnected = false;
-            // A reconnected link re-sends what was in flight: those count as sends made now.
-            limiter.record(now, sendsOpen, sendBytesOpen);
-        }
+        sawDisconnected = false;
         if (lanes.backlog() == null) {
             splitIfBehind();
         }
@@ -264,6 +264,10 @@ public final class SinkPump {
                 next = lane.ready.peekFirst();
             }
             long wait = limiter.delayNanos(now, next.message.payload().length);
+            if (wait == RateLimiter.UNTIL_COMPLETION) {
+                throttling = true; // the completion wakes the pump
+                break;
+            }
             if (wait > 0) {
                 throttled(now, wait);
                 break;
@@ -274,14 +278,31 @@ public final class SinkPump {
                 lane.ready.pollFirst();
                 backlogTurn = lane == lanes.live();
             }
-            limiter.record(now, next.message.payload().length);
+            next.ticket = limiter.send(now, next.message.payload().length);
             if (throttling) {
                 rateLimited.increment();
             }
+            openSends.add(next);
             send(next);
             now = System.nanoTime();
         }
+        if (!openSends.isEmpty()) {
+            scheduleLinkCheck(); // to see a disconnect while nothing else wakes the pump
+        }
         advance();
+    }
+
+    /**
+     * The sink went down with sends open: its link will send them again after the reconnect, and
+     * the server may then count them twice. Each gets a second place in the limit, held until it
+     * completes (at the reconnect at the earliest).
+     */
+    private void countResends(long now) {
+        for (Send open : openSends) {
+            if (open.resendTicket < 0) {
+                open.resendTicket = limiter.send(now, open.message.payload().length);
+            }
+        }
     }
 
     /** The lane whose turn it is, if it has a send ready, else the other one; null when neither has. */
@@ -346,10 +367,10 @@ public final class SinkPump {
                 || backlog != null && (!backlog.ready.isEmpty() || backlog.readPos() < backlog.end());
     }
 
-    private void scheduleConnectCheck() {
-        if (!connectCheckScheduled) {
-            connectCheckScheduled = true;
-            scheduler.schedule(() -> onExecutor(() -> connectCheckScheduled = false), CONNECT_CHECK_NANOS,
+    private void scheduleLinkCheck() {
+        if (!linkCheckScheduled) {
+            linkCheckScheduled = true;
+            scheduler.schedule(() -> onExecutor(() -> linkCheckScheduled = false), LINK_CHECK_NANOS,
                     TimeUnit.NANOSECONDS);
         }
     }
@@ -385,8 +406,6 @@ public final class SinkPump {
 
     private void send(Send send) {
         outstanding++;
-        sendsOpen++;
-        sendBytesOpen += send.message.payload().length;
         send.attempts++;
         CompletionStage<Void> stage;
         try {
@@ -398,9 +417,16 @@ public final class SinkPump {
     }
 
     private void onResult(Send send, Throwable error) {
+        if (limiter != null) {
+            long now = System.nanoTime();
+            limiter.complete(send.ticket, now);
+            if (send.resendTicket >= 0) {
+                limiter.complete(send.resendTicket, now);
+                send.resendTicket = -1;
+            }
+            openSends.remove(send);
+        }
         outstanding--;
-        sendsOpen--;
-        sendBytesOpen -= send.message.payload().length;
         CompiledTarget target = send.target;
         if (error == null) {
             target.meters().forwarded().increment();
@@ -635,6 +661,9 @@ public final class SinkPump {
         int attempts;
         int rejections;
         int deadLetterAttempts;
+        /** The rate limiter's ticket for the current attempt, and for a link's re-send of it (or -1). */
+        long ticket;
+        long resendTicket = -1;
 
         Send(Delivery delivery, CompiledTarget target) {
             this.delivery = delivery;

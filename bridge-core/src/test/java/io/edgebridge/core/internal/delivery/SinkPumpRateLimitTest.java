@@ -131,10 +131,11 @@ class SinkPumpRateLimitTest {
         List<FakeSink.Sent> sends = List.copyOf(sink.log);
         assertThat(sends).hasSize(200);
         assertThat(sends.stream().map(FakeSink.Sent::topic).distinct()).hasSize(200);
-        assertThat(mostInOneSecond(sends)).isEqualTo(50);
+        assertThat(mostInOneSecond(sends)).isLessThanOrEqualTo(50).as("the limit is used").isGreaterThanOrEqualTo(40);
         // Four windows' worth: the last send cannot come before three windows have passed.
         assertThat(sends.get(199).nanos() - sends.get(0).nanos()).isGreaterThanOrEqualTo(3 * RateLimiter.WINDOW_NANOS);
-        assertThat(rateLimited()).isEqualTo(150);
+        // All but the first short burst waited for the limit.
+        assertThat(rateLimited()).isEqualTo(200 - 50 / RateLimiter.BURST_DIVISOR);
     }
 
     @Test
@@ -218,23 +219,23 @@ class SinkPumpRateLimitTest {
     @Test
     void whileTheBacklogDrains_theCursorStaysAtItsOldestOpenMessage_thoughNewerOnesAreDone() {
         Map<String, CompletableFuture<Void>> held = new ConcurrentHashMap<>();
-        FakeSink sink = new FakeSink(m -> m.topic().equals("t/3")
+        FakeSink sink = new FakeSink(m -> m.topic().equals("t/45")
                 ? held.computeIfAbsent(m.topic(), t -> new CompletableFuture<>())
                 : CompletableFuture.completedFuture(null));
-        long start = appendBacklog(25);
-        startPump(sink, 1000, RateLimit.messages(10), start);
-        await().atMost(Duration.ofSeconds(5)).until(() -> sink.log.size() >= 10);
+        long start = appendBacklog(60);
+        startPump(sink, 1000, RateLimit.messages(50), start);
+        await().atMost(Duration.ofSeconds(5)).until(() -> sink.log.size() >= 50);
         for (int i = 0; i < 3; i++) {
             append("live" + i, 10);
         }
 
         await().atMost(Duration.ofSeconds(10)).until(() -> sink.attempts("t/live2") == 1);
-        assertThat(pump.cursor()).isEqualTo(start + 3);
-        assertThat(pump.backlog()).isEqualTo(spool.published() - (start + 3));
+        assertThat(pump.cursor()).isEqualTo(start + 45);
+        assertThat(pump.backlog()).isEqualTo(spool.published() - (start + 45));
 
-        held.get("t/3").complete(null);
+        held.get("t/45").complete(null);
         await().atMost(Duration.ofSeconds(10)).until(() -> pump.cursor() == spool.committed());
-        assertThat(sink.log).hasSize(28);
+        assertThat(sink.log).hasSize(63);
     }
 
     @Test
@@ -273,26 +274,28 @@ class SinkPumpRateLimitTest {
     void nothingIsSentWhileTheSinkIsDisconnected_andWhatALinkResendsAtTheReconnectCounts() {
         Map<String, CompletableFuture<Void>> held = new ConcurrentHashMap<>();
         FakeSink sink = new FakeSink(m -> held.computeIfAbsent(m.topic(), t -> new CompletableFuture<>()));
-        long start = appendBacklog(10);
+        long start = appendBacklog(5);
         startPump(sink, 1000, RateLimit.messages(10), start);
-        await().atMost(Duration.ofSeconds(5)).until(() -> sink.log.size() == 10);
+        await().atMost(Duration.ofSeconds(5)).until(() -> sink.log.size() == 5);
 
         sink.connected = false;
-        for (int i = 10; i < 15; i++) {
+        await().pollDelay(Duration.ofMillis(300)).atMost(Duration.ofSeconds(5)).until(() -> true); // the pump notices
+        for (int i = 5; i < 15; i++) {
             append(Integer.toString(i), 10);
         }
-        // Longer than a window: without the link's re-sends counted, the limit would let 10 more out at once.
+        // Longer than a window: only the 5 re-sends at the reconnect can hold 5 more sends back.
         await().pollDelay(Duration.ofMillis(1200)).atMost(Duration.ofSeconds(5)).until(() -> true);
-        assertThat(sink.log).hasSize(10);
+        assertThat(sink.log).hasSize(5);
 
         long reconnected = System.nanoTime();
         sink.connected = true;
-        await().atMost(Duration.ofSeconds(5)).until(() -> sink.log.size() == 15);
+        held.values().forEach(f -> f.complete(null)); // the link got them through after the reconnect
+        sink.respond = m -> CompletableFuture.completedFuture(null);
+        await().atMost(Duration.ofSeconds(10)).until(() -> sink.log.size() == 15);
         List<FakeSink.Sent> sends = new ArrayList<>(sink.log);
-        assertThat(sends.get(10).nanos() - reconnected)
-                .as("the 10 open sends were re-sent at the reconnect: the next waits a window")
-                .isGreaterThanOrEqualTo(RateLimiter.WINDOW_NANOS - TimeUnit.MILLISECONDS.toNanos(100));
-        held.values().forEach(f -> f.complete(null));
+        assertThat(sends.get(5).nanos() - reconnected)
+                .as("the 5 open sends, sent again by the link, hold the other 5 places until a window after their acknowledgement")
+                .isGreaterThanOrEqualTo(RateLimiter.WINDOW_NANOS);
         await().atMost(Duration.ofSeconds(5)).until(() -> pump.cursor() == spool.committed());
     }
 }
