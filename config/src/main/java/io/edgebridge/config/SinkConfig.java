@@ -11,6 +11,15 @@ package io.edgebridge.config;
  */
 public record SinkConfig(String name, String type, int maxInFlight, Object options, Location location) {
 
+    /** Whether {@code other} has the same settings (wherever it is written). */
+    public boolean sameSettings(SinkConfig other) {
+        return withoutLocation().equals(other.withoutLocation());
+    }
+
+    private SinkConfig withoutLocation() {
+        return new SinkConfig(name, type, maxInFlight, options, null);
+    }
+
     /** The type-specific options, as the sink type parsed them. */
     public <T> T options(Class<T> type) {
         return type.cast(options);

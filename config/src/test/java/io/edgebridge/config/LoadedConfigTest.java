@@ -38,6 +38,7 @@ class LoadedConfigTest {
         assertThat(config.deadLetter()).isEqualTo(
                 new DeadLetterConfig(Template.parse("edgebridge/dead-letter/<sink>/<route>"), 5));
         assertThat(config.stats()).isEqualTo(new StatsConfig(Duration.ofSeconds(60)));
+        assertThat(config.reload()).isEqualTo(new ReloadConfig(true, Duration.ofSeconds(2)));
         assertThat(config.warnings()).isEmpty();
     }
 
@@ -53,6 +54,7 @@ class LoadedConfigTest {
                 spool: {maxBytes: 1.5GB, maxAge: 0, whenFull: refuse-new}
                 deadLetter: {topic: "dl/<route>/<topic>", maxAttempts: 10}
                 stats: {logInterval: 0}
+                reload: {watch: false, interval: 10s}
                 """));
 
         assertThat(config.local().broker()).isEqualTo(new EmbeddedBrokerConfig("::", 1884,
@@ -67,6 +69,7 @@ class LoadedConfigTest {
         assertThat(config.deadLetter().topic().placeholderNames()).containsExactly("route", "topic");
         assertThat(config.deadLetter().maxAttempts()).isEqualTo(10);
         assertThat(config.stats().logInterval()).isZero();
+        assertThat(config.reload()).isEqualTo(new ReloadConfig(false, Duration.ofSeconds(10)));
     }
 
     @Test

@@ -1,8 +1,10 @@
 package io.edgebridge.core.cli;
 
 import io.edgebridge.config.BridgeConfig;
+import io.edgebridge.config.ConfigLoader;
 import io.edgebridge.core.api.SinkFactory;
 import io.edgebridge.core.internal.Bridge;
+import io.edgebridge.core.internal.ConfigReloader;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -15,7 +17,7 @@ import picocli.CommandLine.Mixin;
 
 /**
  * {@code edgebridge run --config PATH}: runs until SIGTERM or SIGINT, then stops gracefully and
- * exits 0.
+ * exits 0. SIGHUP, and a change of the configuration files, reload the configuration.
  */
 @Command(name = "run", description = "Run the bridge until SIGTERM/SIGINT.")
 final class RunCommand implements Callable<Integer> {
@@ -50,7 +52,10 @@ final class RunCommand implements Callable<Integer> {
             removeHook(hook);
             return Main.EXIT_RUNTIME_FAILURE;
         }
+        ConfigReloader reloader = new ConfigReloader(bridge, new ConfigLoader(factories), config.path()).start();
+        Signals.onHangup(() -> reloader.requestReload("SIGHUP"));
         stopRequested.await();
+        reloader.close();
         bridge.stop();
         removeHook(hook);
         return 0;

@@ -1,6 +1,7 @@
 package io.edgebridge.core.internal;
 
 import io.edgebridge.config.BridgeConfig;
+import io.edgebridge.config.DownstreamRoute;
 import io.edgebridge.config.EmbeddedBrokerConfig;
 import io.edgebridge.config.ExternalBrokerConfig;
 import io.edgebridge.config.SinkConfig;
@@ -22,16 +23,21 @@ import io.edgebridge.core.internal.spool.Spool;
 import io.edgebridge.core.internal.stats.BridgeMeter;
 import io.edgebridge.core.internal.stats.BridgeMetrics;
 import io.edgebridge.core.internal.stats.StatsLog;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalLong;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
@@ -52,22 +58,29 @@ public final class Bridge {
     private static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(5);
     private static final Duration EMBEDDED_START_TIMEOUT = Duration.ofSeconds(60);
     private static final Duration SINK_CLOSE_TIMEOUT = Duration.ofSeconds(3);
+    private static final Duration SINK_START_TIMEOUT = Duration.ofSeconds(30);
 
-    private final BridgeConfig config;
     private final Map<String, SinkFactory> factories;
     private final BridgeMetrics metrics;
-    private final RouteTable routes;
     private final ScheduledExecutorService scheduler;
-    private final Map<String, Sink> sinks = new LinkedHashMap<>();
-    private final Map<String, SinkPump> pumps = new LinkedHashMap<>();
-    private final Map<String, DownstreamRouter> routers = new LinkedHashMap<>();
+    /** Serialises start, {@link #apply} and stop. */
+    private final Object changes = new Object();
     private final AtomicBoolean started = new AtomicBoolean();
     private final AtomicBoolean stopped = new AtomicBoolean();
     private final CompletableFuture<Void> terminated = new CompletableFuture<>();
 
+    private volatile BridgeConfig config;
+    private volatile RouteTable routes;
+    private volatile int configVersion = 1;
+    private volatile Instant configLoadedAt = Instant.now();
+    /** The running sinks in configuration order: an immutable snapshot, replaced on every change. */
+    private volatile Map<String, SinkRuntime> runtimes = Map.of();
+
     private Spool spool;
     private LocalBroker local;
     private UpstreamIntake intake;
+    private DeadLetters deadLetters;
+    private ScheduledFuture<?> statsTask;
 
     public Bridge(BridgeConfig config, List<SinkFactory> factories, MeterRegistry registry) {
         this.config = config;
@@ -87,7 +100,9 @@ public final class Bridge {
             throw new IllegalStateException("already started");
         }
         try {
-            doStart();
+            synchronized (changes) {
+                doStart();
+            }
         } catch (Exception | Error e) {
             stop();
             throw e;
@@ -101,53 +116,301 @@ public final class Bridge {
         metrics.gauge(BridgeMeter.SPOOL_BYTES, spool::bytes);
 
         local = createLocalBroker();
-        DeadLetters deadLetters = new DeadLetters(config.deadLetter(), local);
+        deadLetters = new DeadLetters(config.deadLetter(), local);
 
         for (SinkConfig sinkConfig : config.sinks().values()) {
-            SinkFactory factory = factories.get(sinkConfig.type());
-            if (factory == null) {
-                throw new IllegalStateException("no sink factory for type '" + sinkConfig.type() + "'");
-            }
-            Sink sink = factory.create(sinkConfig, new BridgeSinkContext(metrics.registry(), scheduler,
-                    config.dataDir().resolve("sinks").resolve(sinkConfig.name())));
-            sinks.put(sinkConfig.name(), sink);
-            metrics.sinkGauge(BridgeMeter.CONNECTED, sinkConfig.name(), sink, s -> s.isConnected() ? 1 : 0);
-            if (!routes.downstreamFor(sinkConfig.name()).isEmpty()) {
-                DownstreamRouter router = new DownstreamRouter(sinkConfig.name(), routes.downstreamFor(sinkConfig.name()),
-                        local, scheduler, metrics, config.deadLetter().maxAttempts());
-                routers.put(sinkConfig.name(), router);
-                sink.subscribe(routes.downstreamSubscriptions(sinkConfig.name()), router).toCompletableFuture().join();
-            }
-            SinkRoutes sinkRoutes = routes.upstreamFor(sinkConfig.name());
-            if (!sinkRoutes.isEmpty()) {
-                SinkPump pump = new SinkPump(sinkConfig.name(), sink, sinkRoutes, spool, deadLetters, scheduler, metrics,
-                        sinkConfig.maxInFlight());
-                pumps.put(sinkConfig.name(), pump);
-                metrics.sinkGauge(BridgeMeter.IN_FLIGHT, sinkConfig.name(), pump, SinkPump::inFlight);
-                metrics.sinkGauge(BridgeMeter.BACKLOG, sinkConfig.name(), pump, SinkPump::backlog);
-            }
+            SinkRuntime runtime = launch(sinkConfig, routes);
+            runtimes = with(runtimes, sinkConfig.name(), runtime);
         }
         forgetRemovedCursors();
-
-        for (Sink sink : sinks.values()) {
-            sink.start().toCompletableFuture().get(30, TimeUnit.SECONDS);
-        }
-        for (SinkPump pump : pumps.values()) {
-            OptionalLong stored = spool.storedCursor(pump.name());
-            pump.start(stored.orElse(spool.committed()));
-        }
 
         intake = new UpstreamIntake(routes, spool, System::currentTimeMillis);
         awaitIntake(local.start(intake, routes.intakeSubscriptions()));
 
-        StatsLog stats = new StatsLog(metrics.registry(), this::stateSummary);
+        scheduleStats();
+        log.atInfo().addKeyValue("config", config.fingerprint()).addKeyValue("configVersion", configVersion)
+                .log("EdgeBridge started: {} routes, {} sinks, spool {} messages ({} bytes)", config.routes().size(),
+                        runtimes.size(), spool.entryCount(), spool.bytes());
+    }
+
+    private void scheduleStats() {
+        if (statsTask != null) {
+            statsTask.cancel(false);
+            statsTask = null;
+        }
         long interval = config.stats().logInterval().toMillis();
         if (interval > 0) {
-            scheduler.scheduleAtFixedRate(stats, interval, interval, TimeUnit.MILLISECONDS);
+            StatsLog stats = new StatsLog(metrics.registry(), this::stateSummary);
+            statsTask = scheduler.scheduleAtFixedRate(stats, interval, interval, TimeUnit.MILLISECONDS);
         }
-        log.atInfo().addKeyValue("config", config.fingerprint())
-                .log("EdgeBridge started: {} routes, {} sinks, spool {} messages ({} bytes)", config.routes().size(),
-                        sinks.size(), spool.entryCount(), spool.bytes());
+    }
+
+    // ------------------------------------------------------------------ sinks
+
+    /**
+     * Creates and starts one sink with its downstream router and, when it has upstream routes, its
+     * pump, which resumes at the sink's stored cursor (a new sink starts at the spool's tail).
+     */
+    private SinkRuntime launch(SinkConfig sinkConfig, RouteTable table) throws Exception {
+        String name = sinkConfig.name();
+        SinkFactory factory = factories.get(sinkConfig.type());
+        if (factory == null) {
+            throw new IllegalStateException("no sink factory for type '" + sinkConfig.type() + "'");
+        }
+        Sink sink = factory.create(sinkConfig, new BridgeSinkContext(metrics.registry(), scheduler,
+                config.dataDir().resolve("sinks").resolve(name)));
+        SinkRuntime runtime = new SinkRuntime(sinkConfig, sink);
+        runtime.gauges.add(metrics.sinkGauge(BridgeMeter.CONNECTED, name, sink, s -> s.isConnected() ? 1 : 0));
+        try {
+            if (!table.downstreamFor(name).isEmpty()) {
+                runtime.router = new DownstreamRouter(name, table.downstreamFor(name), local, scheduler, metrics,
+                        config.deadLetter().maxAttempts());
+                sink.subscribe(table.downstreamSubscriptions(name), runtime.router).toCompletableFuture()
+                        .get(SINK_START_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            }
+            sink.start().toCompletableFuture().get(SINK_START_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            SinkRoutes sinkRoutes = table.upstreamFor(name);
+            if (!sinkRoutes.isEmpty()) {
+                startPump(runtime, sinkRoutes, spool.storedCursor(name).orElse(spool.committed()));
+            }
+        } catch (Exception | Error e) {
+            retire(runtime, false);
+            throw e;
+        }
+        return runtime;
+    }
+
+    private void startPump(SinkRuntime runtime, SinkRoutes sinkRoutes, long position) {
+        String name = runtime.config.name();
+        SinkPump pump = new SinkPump(name, runtime.sink, sinkRoutes, spool, deadLetters, scheduler, metrics,
+                runtime.config.maxInFlight());
+        runtime.pumpGauges.add(metrics.sinkGauge(BridgeMeter.IN_FLIGHT, name, pump, SinkPump::inFlight));
+        runtime.pumpGauges.add(metrics.sinkGauge(BridgeMeter.BACKLOG, name, pump, SinkPump::backlog));
+        runtime.pump = pump;
+        pump.start(position);
+    }
+
+    /** Stops a pump (bounded wait for its open sends); its cursor stays in the spool. */
+    private void stopPump(SinkRuntime runtime) {
+        SinkPump pump = runtime.pump;
+        if (pump == null) {
+            return;
+        }
+        pump.stop(DRAIN_TIMEOUT).join();
+        runtime.pump = null;
+        runtime.pumpGauges.forEach(metrics::remove);
+        runtime.pumpGauges.clear();
+    }
+
+    /** Stops a sink's router and pump and closes the sink; with {@code forget}, its cursor goes too. */
+    private void retire(SinkRuntime runtime, boolean forget) {
+        String name = runtime.config.name();
+        if (runtime.router != null) {
+            runtime.router.stop();
+        }
+        stopPump(runtime);
+        closeSink(name, runtime.sink);
+        runtime.gauges.forEach(metrics::remove);
+        runtime.gauges.clear();
+        if (forget) {
+            forgetCursor(name);
+        }
+    }
+
+    private static void closeSink(String name, Sink sink) {
+        try {
+            sink.close().toCompletableFuture().get(SINK_CLOSE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (Exception ex) {
+            log.atWarn().addKeyValue("sink", name).log("sink did not close cleanly: {}", ex.toString());
+        }
+    }
+
+    private static Map<String, SinkRuntime> with(Map<String, SinkRuntime> map, String name, SinkRuntime runtime) {
+        Map<String, SinkRuntime> copy = new LinkedHashMap<>(map);
+        if (runtime == null) {
+            copy.remove(name);
+        } else {
+            copy.put(name, runtime);
+        }
+        return Collections.unmodifiableMap(copy);
+    }
+
+    // ------------------------------------------------------------------ reload
+
+    /**
+     * Applies a new configuration by difference while messages flow: sinks added, removed or changed
+     * (a changed sink is closed and recreated, resuming at its cursor), routes replaced in intake
+     * and in the pumps of unchanged sinks (which keep their connections), local subscriptions
+     * updated. Nothing accepted is lost: every spooled message stays in the spool until each sink
+     * it is routed to acknowledged it. Sections that cannot change at run time ({@code dataDir},
+     * {@code local}, {@code spool}, {@code deadLetter}) keep their running values and are reported.
+     */
+    public ReloadResult apply(BridgeConfig next) {
+        synchronized (changes) {
+            if (!started.get() || stopped.get() || intake == null) {
+                throw new IllegalStateException("the bridge is not running");
+            }
+            BridgeConfig current = config;
+            List<String> needRestart = new ArrayList<>();
+            if (!current.dataDir().equals(next.dataDir())) {
+                needRestart.add("dataDir");
+            }
+            if (!current.local().equals(next.local())) {
+                needRestart.add("local");
+            }
+            if (!current.spool().equals(next.spool())) {
+                needRestart.add("spool");
+            }
+            if (!current.deadLetter().equals(next.deadLetter())) {
+                needRestart.add("deadLetter");
+            }
+            // Keep what cannot change at run time, so status and the next diff describe what runs.
+            BridgeConfig effective = new BridgeConfig(current.dataDir(), current.local(), current.spool(),
+                    current.deadLetter(), next.stats(), next.reload(), next.sinks(), next.routes(), next.warnings(),
+                    next.files(), next.fingerprint());
+            RouteTable table = RouteTable.compile(effective, metrics);
+
+            List<String> added = new ArrayList<>();
+            List<String> changed = new ArrayList<>();
+            List<String> removed = new ArrayList<>();
+            List<String> failed = new ArrayList<>();
+            for (String name : current.sinks().keySet()) {
+                SinkConfig after = next.sinks().get(name);
+                if (after == null) {
+                    removed.add(name);
+                } else if (!after.sameSettings(current.sinks().get(name))
+                        || !sameDownstream(current, next, name)) {
+                    changed.add(name);
+                }
+            }
+            for (String name : next.sinks().keySet()) {
+                if (!current.sinks().containsKey(name)) {
+                    added.add(name);
+                }
+            }
+
+            // 1. New sinks first: their pumps start at the spool's tail, before intake takes their routes.
+            for (String name : added) {
+                try {
+                    runtimes = with(runtimes, name, launch(next.sinks().get(name), table));
+                } catch (Exception | Error e) {
+                    failed.add(name);
+                    log.atError().addKeyValue("sink", name).log("could not start added sink: {}", rootMessage(e));
+                }
+            }
+            // 2. Unchanged sinks get their new routes before intake accepts messages by them, so a
+            //    message spooled for a new route is never read by a pump that does not know it.
+            for (Map.Entry<String, SinkRuntime> e : runtimes.entrySet()) {
+                String name = e.getKey();
+                if (added.contains(name) || changed.contains(name) || removed.contains(name)) {
+                    continue;
+                }
+                SinkRuntime runtime = e.getValue();
+                runtime.config = next.sinks().get(name);
+                SinkRoutes sinkRoutes = table.upstreamFor(name);
+                if (runtime.pump != null && sinkRoutes.isEmpty()) {
+                    stopPump(runtime);
+                } else if (runtime.pump != null) {
+                    await(runtime.pump.routes(sinkRoutes), name);
+                } else if (!sinkRoutes.isEmpty()) {
+                    startPump(runtime, sinkRoutes, spool.committed());
+                }
+            }
+            // 3. Intake: subscribe to new filters, switch the route table, drop old filters.
+            CompletableFuture<Void> subscribed = local.updateSubscriptions(table.intakeSubscriptions());
+            intake.routes(table);
+            // 4. Changed sinks: closed and recreated; the new one resumes at the old one's cursor.
+            for (String name : changed) {
+                SinkRuntime old = runtimes.get(name);
+                if (old != null) {
+                    retire(old, false);
+                    runtimes = with(runtimes, name, null);
+                }
+                try {
+                    runtimes = with(runtimes, name, launch(next.sinks().get(name), table));
+                } catch (Exception | Error e) {
+                    failed.add(name);
+                    log.atError().addKeyValue("sink", name).log("could not restart changed sink: {}", rootMessage(e));
+                }
+            }
+            // 5. Removed sinks: closed; what they had not delivered is dropped and counted.
+            for (String name : removed) {
+                SinkRuntime old = runtimes.get(name);
+                if (old != null) {
+                    retire(old, false);
+                    runtimes = with(runtimes, name, null);
+                }
+            }
+            // Keep the configured order (status, stats line).
+            Map<String, SinkRuntime> ordered = new LinkedHashMap<>();
+            for (String name : next.sinks().keySet()) {
+                if (runtimes.containsKey(name)) {
+                    ordered.put(name, runtimes.get(name));
+                }
+            }
+            runtimes = Collections.unmodifiableMap(ordered);
+            forgetRemovedCursors();
+            try {
+                subscribed.get(SINK_START_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (Exception e) {
+                log.atWarn().log("local subscriptions not confirmed yet: {}", rootMessage(e));
+            }
+
+            config = effective;
+            routes = table;
+            configVersion++;
+            configLoadedAt = Instant.now();
+            scheduleStats();
+            ReloadResult result = new ReloadResult(configVersion, next.fingerprint(), added, changed, removed, failed,
+                    needRestart);
+            log.atInfo().addKeyValue("configVersion", configVersion).addKeyValue("config", next.fingerprint())
+                    .addKeyValue("sinksAdded", added).addKeyValue("sinksChanged", changed)
+                    .addKeyValue("sinksRemoved", removed)
+                    .log("configuration version {} active: {} routes, {} sinks", configVersion, next.routes().size(),
+                            runtimes.size());
+            for (String section : needRestart) {
+                log.atWarn().addKeyValue("section", section)
+                        .log("'{}' changed: it takes effect at the next restart; the running value is kept", section);
+            }
+            return result;
+        }
+    }
+
+    private static boolean sameDownstream(BridgeConfig a, BridgeConfig b, String sink) {
+        List<DownstreamRoute> before = a.downstreamRoutes().stream().filter(r -> r.sink().equals(sink)).toList();
+        List<DownstreamRoute> after = b.downstreamRoutes().stream().filter(r -> r.sink().equals(sink)).toList();
+        if (before.size() != after.size()) {
+            return false;
+        }
+        for (int i = 0; i < before.size(); i++) {
+            DownstreamRoute x = before.get(i);
+            DownstreamRoute y = after.get(i);
+            boolean same = x.name().equals(y.name()) && x.from().equals(y.from())
+                    && x.target().topic().equals(y.target().topic()) && x.target().payload().equals(y.target().payload())
+                    && x.target().retain() == y.target().retain()
+                    && x.target().properties().equals(y.target().properties());
+            if (!same) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static void await(CompletableFuture<Void> future, String sink) {
+        try {
+            future.get(SINK_START_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            log.atWarn().addKeyValue("sink", sink).log("pump did not take the new routes in time: {}", rootMessage(e));
+        }
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while ((t instanceof java.util.concurrent.ExecutionException || t instanceof java.util.concurrent.CompletionException)
+                && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
     }
 
     /**
@@ -189,27 +452,39 @@ public final class Bridge {
 
     /** A sink removed from the configuration (or left without upstream routes) no longer pins the spool. */
     private void forgetRemovedCursors() {
+        Map<String, SinkRuntime> current = runtimes;
         for (String name : spool.storedCursorNames()) {
-            if (!pumps.containsKey(name)) {
-                long position = spool.storedCursor(name).orElse(spool.committed());
-                long undelivered = Math.max(0, spool.committed() - Math.max(position, spool.head()));
-                spool.deleteCursor(name);
-                if (undelivered > 0) {
-                    metrics.dropped(io.edgebridge.config.Direction.UPSTREAM, "*", name, "sink-removed")
-                            .increment(undelivered);
-                }
-                log.atWarn().addKeyValue("sink", name).log(
-                        "sink is no longer configured for upstream routes; its {} undelivered spool entries are discarded",
-                        undelivered);
+            SinkRuntime runtime = current.get(name);
+            if (runtime == null || runtime.pump == null) {
+                forgetCursor(name);
             }
         }
+    }
+
+    private void forgetCursor(String name) {
+        if (spool.storedCursor(name).isEmpty()) {
+            return;
+        }
+        long position = spool.storedCursor(name).orElse(spool.committed());
+        long undelivered = Math.max(0, spool.committed() - Math.max(position, spool.head()));
+        spool.deleteCursor(name);
+        if (undelivered > 0) {
+            metrics.dropped(io.edgebridge.config.Direction.UPSTREAM, "*", name, "sink-removed").increment(undelivered);
+        }
+        log.atWarn().addKeyValue("sink", name).log(
+                "sink is no longer configured for upstream routes; its {} undelivered spool entries are discarded",
+                undelivered);
     }
 
     /** Runs on the spool writer before a drop: moves every pump past the range and counts its losses. */
     private void beforeDrop(long from, long to, DropReason reason) {
         Map<SinkPump, Long> firstLost = new LinkedHashMap<>();
         long min = to;
-        for (SinkPump pump : pumps.values()) {
+        for (SinkRuntime runtime : runtimes.values()) {
+            SinkPump pump = runtime.pump;
+            if (pump == null) {
+                continue;
+            }
             long old = Math.max(pump.claimDropped(to), from);
             if (old < to) {
                 firstLost.put(pump, old);
@@ -229,11 +504,12 @@ public final class Bridge {
     }
 
     private String stateSummary() {
-        StringBuilder sb = new StringBuilder("spool entries=").append(spool.entryCount())
-                .append(" bytes=").append(spool.bytes()).append(" | sinks");
-        for (Map.Entry<String, Sink> e : sinks.entrySet()) {
-            SinkPump pump = pumps.get(e.getKey());
-            sb.append(' ').append(e.getKey()).append('(').append(e.getValue().isConnected() ? "connected" : "DISCONNECTED");
+        StringBuilder sb = new StringBuilder("config v").append(configVersion).append(" | spool entries=")
+                .append(spool.entryCount()).append(" bytes=").append(spool.bytes()).append(" | sinks");
+        for (Map.Entry<String, SinkRuntime> e : runtimes.entrySet()) {
+            SinkPump pump = e.getValue().pump;
+            sb.append(' ').append(e.getKey()).append('(')
+                    .append(e.getValue().sink.isConnected() ? "connected" : "DISCONNECTED");
             if (pump != null) {
                 sb.append(" inflight=").append(pump.inFlight()).append(" backlog=").append(pump.backlog());
             }
@@ -254,38 +530,47 @@ public final class Bridge {
         }
         log.info("EdgeBridge stopping");
         try {
-            if (intake != null) {
-                intake.stop();
-            }
-            if (local != null) {
-                local.stopIntake();
-            }
-            routers.values().forEach(DownstreamRouter::stop);
-            List<CompletableFuture<Void>> drains = new ArrayList<>();
-            for (SinkPump pump : pumps.values()) {
-                drains.add(pump.stop(DRAIN_TIMEOUT));
-            }
-            CompletableFuture.allOf(drains.toArray(new CompletableFuture[0])).join();
-            log.debug("sink pumps stopped");
-            for (Map.Entry<String, Sink> e : sinks.entrySet()) {
-                try {
-                    e.getValue().close().toCompletableFuture().get(SINK_CLOSE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-                } catch (Exception ex) {
-                    log.atWarn().addKeyValue("sink", e.getKey()).log("sink did not close cleanly: {}", ex.toString());
-                }
-            }
-            log.debug("sinks closed");
-            if (local != null) {
-                local.close();
-            }
-            log.debug("local broker closed");
-            scheduler.shutdownNow();
-            if (spool != null) {
-                spool.close();
+            synchronized (changes) {
+                doStop();
             }
             log.info("EdgeBridge stopped");
         } finally {
             terminated.complete(null);
+        }
+    }
+
+    private void doStop() {
+        if (intake != null) {
+            intake.stop();
+        }
+        if (local != null) {
+            local.stopIntake();
+        }
+        Collection<SinkRuntime> all = runtimes.values();
+        for (SinkRuntime runtime : all) {
+            if (runtime.router != null) {
+                runtime.router.stop();
+            }
+        }
+        List<CompletableFuture<Void>> drains = new ArrayList<>();
+        for (SinkRuntime runtime : all) {
+            if (runtime.pump != null) {
+                drains.add(runtime.pump.stop(DRAIN_TIMEOUT));
+            }
+        }
+        CompletableFuture.allOf(drains.toArray(new CompletableFuture[0])).join();
+        log.debug("sink pumps stopped");
+        for (SinkRuntime runtime : all) {
+            closeSink(runtime.config.name(), runtime.sink);
+        }
+        log.debug("sinks closed");
+        if (local != null) {
+            local.close();
+        }
+        log.debug("local broker closed");
+        scheduler.shutdownNow();
+        if (spool != null) {
+            spool.close();
         }
     }
 
@@ -304,7 +589,28 @@ public final class Bridge {
 
     /** Whether every sink reports a connection. */
     public boolean sinksConnected() {
-        return sinks.values().stream().allMatch(Sink::isConnected);
+        return runtimes.values().stream().allMatch(r -> r.sink.isConnected());
+    }
+
+    /** The running sink named {@code name}, if any (a reload may replace or remove it). */
+    public Optional<Sink> sink(String name) {
+        SinkRuntime runtime = runtimes.get(name);
+        return runtime == null ? Optional.empty() : Optional.of(runtime.sink);
+    }
+
+    /** The configuration running now (after reloads, with the sections that need a restart as started). */
+    public BridgeConfig config() {
+        return config;
+    }
+
+    /** 1 for the configuration the bridge started with, incremented by every applied reload. */
+    public int configVersion() {
+        return configVersion;
+    }
+
+    /** When the running configuration was applied. */
+    public Instant configLoadedAt() {
+        return configLoadedAt;
     }
 
     public Spool spool() {
@@ -313,5 +619,25 @@ public final class Bridge {
 
     public String statsLine() {
         return new StatsLog(metrics.registry(), this::stateSummary).line();
+    }
+
+    /** What {@link #apply} did. */
+    public record ReloadResult(int version, String fingerprint, List<String> sinksAdded, List<String> sinksChanged,
+            List<String> sinksRemoved, List<String> sinksFailed, List<String> needRestart) {
+    }
+
+    /** One running sink: the sink, its pump when it has upstream routes, its router when downstream. */
+    private static final class SinkRuntime {
+        volatile SinkConfig config;
+        final Sink sink;
+        volatile SinkPump pump;
+        DownstreamRouter router;
+        final List<Meter> gauges = new ArrayList<>();
+        final List<Meter> pumpGauges = new ArrayList<>();
+
+        SinkRuntime(SinkConfig config, Sink sink) {
+            this.config = config;
+            this.sink = sink;
+        }
     }
 }

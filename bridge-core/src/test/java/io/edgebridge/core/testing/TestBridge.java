@@ -14,10 +14,12 @@ import java.nio.file.Path;
 public final class TestBridge implements AutoCloseable {
 
     private final Bridge bridge;
+    private final Path file;
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
 
-    private TestBridge(BridgeConfig config) {
+    private TestBridge(BridgeConfig config, Path file) {
         this.bridge = new Bridge(config, SinkFactories.load(), registry);
+        this.file = file;
     }
 
     /** Writes {@code yaml} to {@code dir/edgebridge.yaml}, loads it and starts the bridge. */
@@ -26,13 +28,24 @@ public final class TestBridge implements AutoCloseable {
         Path file = dir.resolve("edgebridge.yaml");
         Files.writeString(file, yaml);
         BridgeConfig config = new ConfigLoader(SinkFactories.load()).load(file);
-        TestBridge test = new TestBridge(config);
+        TestBridge test = new TestBridge(config, file);
         test.bridge.start(); // returns once intake is live: devices may publish right away
         return test;
     }
 
     public Bridge bridge() {
         return bridge;
+    }
+
+    /** The configuration file (rewrite it to test reloading). */
+    public Path file() {
+        return file;
+    }
+
+    /** Rewrites the configuration file with {@code yaml}, loads it and applies it to the running bridge. */
+    public Bridge.ReloadResult reload(String yaml) throws Exception {
+        Files.writeString(file, yaml);
+        return bridge.apply(new ConfigLoader(SinkFactories.load()).load(file));
     }
 
     /** Sum of the counters named {@code name} with the given tag pairs. */

@@ -8,6 +8,7 @@ import io.edgebridge.config.Location;
 import io.edgebridge.config.RouteConfig;
 import io.edgebridge.config.SinkConfig;
 import io.edgebridge.config.SpoolConfig;
+import io.edgebridge.config.ReloadConfig;
 import io.edgebridge.config.StatsConfig;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -32,10 +33,12 @@ final class ConfigAssembler {
     static final String SPOOL = "spool";
     static final String DEAD_LETTER = "deadLetter";
     static final String STATS = "stats";
+    static final String RELOAD = "reload";
     static final String SINKS = "sinks";
     static final String ROUTES = "routes";
-    static final List<String> SINGLETONS = List.of(DATA_DIR, LOCAL, SPOOL, DEAD_LETTER, STATS);
-    static final Set<String> TOP_LEVEL_KEYS = Set.of(DATA_DIR, LOCAL, SPOOL, DEAD_LETTER, STATS, SINKS, ROUTES);
+    static final List<String> SINGLETONS = List.of(DATA_DIR, LOCAL, SPOOL, DEAD_LETTER, STATS, RELOAD);
+    static final Set<String> TOP_LEVEL_KEYS = Set.of(DATA_DIR, LOCAL, SPOOL, DEAD_LETTER, STATS, RELOAD, SINKS,
+            ROUTES);
 
     private final ReadContext context;
     private final SinkCatalog catalog;
@@ -62,6 +65,7 @@ final class ConfigAssembler {
         SpoolConfig spool = SectionReader.spool(section(owners, SPOOL), dataDir);
         DeadLetterConfig deadLetter = SectionReader.deadLetter(section(owners, DEAD_LETTER));
         StatsConfig stats = SectionReader.stats(section(owners, STATS));
+        ReloadConfig reload = SectionReader.reload(section(owners, RELOAD));
         Map<String, SinkConfig> sinks = readSinks();
         List<RouteConfig> routes = readRoutes();
         Problems problems = context.problems();
@@ -69,7 +73,7 @@ final class ConfigAssembler {
             throw new ConfigException(problems.errors());
         }
         Warnings.check(sinks.values(), routes, problems);
-        return new BridgeConfig(dataDir, local.get(), spool, deadLetter, stats, sinks, routes, problems.warnings(),
+        return new BridgeConfig(dataDir, local.get(), spool, deadLetter, stats, reload, sinks, routes, problems.warnings(),
                 files, fingerprint);
     }
 

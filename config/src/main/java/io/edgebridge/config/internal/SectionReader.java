@@ -1,6 +1,7 @@
 package io.edgebridge.config.internal;
 
 import io.edgebridge.config.DeadLetterConfig;
+import io.edgebridge.config.ReloadConfig;
 import io.edgebridge.config.SpoolConfig;
 import io.edgebridge.config.StatsConfig;
 import io.edgebridge.config.TemplateScope;
@@ -11,7 +12,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 
-/** The small top-level sections: {@code dataDir}, {@code spool}, {@code deadLetter}, {@code stats}. */
+/** The small top-level sections: {@code dataDir}, {@code spool}, {@code deadLetter}, {@code stats}, {@code reload}. */
 final class SectionReader {
 
     static final Path DEFAULT_DATA_DIR = Path.of("data");
@@ -59,5 +60,11 @@ final class SectionReader {
     static StatsConfig stats(NodeMap m) {
         m.checkKeys(Set.of("logInterval"));
         return new StatsConfig(m.duration("logInterval", Duration.ofSeconds(60), Duration.ZERO, NO_LIMIT));
+    }
+
+    static ReloadConfig reload(NodeMap m) {
+        m.checkKeys(Set.of("watch", "interval"));
+        return new ReloadConfig(m.bool("watch", ReloadConfig.DEFAULT.watch()),
+                m.duration("interval", ReloadConfig.DEFAULT.interval(), Duration.ofMillis(100), Duration.ofHours(1)));
     }
 }

@@ -54,7 +54,8 @@ public final class SinkPump {
 
     private final String name;
     private final Sink sink;
-    private final SinkRoutes routes;
+    /** Replaced by a reload; read on the pump thread, and by {@link #countDropped} on the spool writer. */
+    private volatile SinkRoutes routes;
     private final Spool spool;
     private final DeadLetters deadLetters;
     private final ScheduledExecutorService scheduler;
@@ -65,6 +66,7 @@ public final class SinkPump {
 
     private final AtomicLong readPos = new AtomicLong();
     private final AtomicBoolean wakeQueued = new AtomicBoolean();
+    private final Runnable appendListener = this::wake;
     private final SerialInbox inbox;
     private final Map<String, Counter> dropCounters = new ConcurrentHashMap<>();
     private final CompletableFuture<Void> drained = new CompletableFuture<>();
@@ -113,8 +115,21 @@ public final class SinkPump {
         readPos.set(position);
         cursor = position;
         spool.openCursor(name, position);
-        spool.onAppend(this::wake);
+        spool.onAppend(appendListener);
         wake();
+    }
+
+    /**
+     * Uses {@code next} for every message read from now on (a reload changed this sink's routes);
+     * sends already made complete as they were rendered. Completes once the pump uses them.
+     */
+    public CompletableFuture<Void> routes(SinkRoutes next) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        onExecutor(() -> {
+            routes = next;
+            done.complete(null);
+        });
+        return done;
     }
 
     /** Messages sent and not yet acknowledged. */
@@ -412,6 +427,7 @@ public final class SinkPump {
                         log.atWarn().addKeyValue("sink", name)
                                 .log("stopped with {} unacknowledged messages; they stay in the spool", outstanding);
                     }
+                    spool.removeOnAppend(appendListener);
                     executor.shutdown();
                 });
     }

@@ -138,6 +138,11 @@ public final class EmbeddedLocalBroker implements LocalBroker {
     }
 
     @Override
+    public CompletableFuture<Void> updateSubscriptions(List<String> subscriptions) {
+        return session.updateSubscriptions(subscriptions);
+    }
+
+    @Override
     public void stopIntake() {
         IntakeInterceptor i = interceptor;
         if (i != null) {

@@ -28,6 +28,11 @@ public final class ExternalLocalBroker implements LocalBroker {
     }
 
     @Override
+    public CompletableFuture<Void> updateSubscriptions(List<String> subscriptions) {
+        return session.updateSubscriptions(subscriptions);
+    }
+
+    @Override
     public void stopIntake() {
         session.stopIntake();
     }

@@ -26,6 +26,7 @@ final class MqttIntakeSession {
     private final MqttLink link;
     private final String hopValue;
     private volatile Intake intake;
+    private volatile List<String> subscriptions = List.of();
     private volatile boolean intakeStopped;
 
     MqttIntakeSession(MqttLink link, String hopValue) {
@@ -41,6 +42,7 @@ final class MqttIntakeSession {
      */
     CompletableFuture<Void> start(Intake intake, List<String> subscriptions) {
         this.intake = intake;
+        this.subscriptions = List.copyOf(subscriptions);
         link.onMessage(this::onMessage);
         CompletableFuture<Void> connected = link.connect();
         if (intake == null || subscriptions.isEmpty()) {
@@ -82,6 +84,21 @@ final class MqttIntakeSession {
                                 .log("message not spooled, left unacknowledged for redelivery: {}", cause.getMessage());
                     }
                 });
+    }
+
+    /** See {@link LocalBroker#updateSubscriptions}; only for MQTT intake. */
+    synchronized CompletableFuture<Void> updateSubscriptions(List<String> next) {
+        if (intake == null) {
+            return CompletableFuture.completedFuture(null);
+        }
+        List<String> current = subscriptions;
+        List<String> added = next.stream().filter(f -> !current.contains(f)).toList();
+        List<String> removed = current.stream().filter(f -> !next.contains(f)).toList();
+        subscriptions = List.copyOf(next);
+        if (!added.isEmpty() || !removed.isEmpty()) {
+            log.atInfo().addKeyValue("added", added).addKeyValue("removed", removed).log("local intake subscriptions change");
+        }
+        return link.subscribe(added, true).thenCompose(v -> link.unsubscribe(removed));
     }
 
     CompletableFuture<Void> publish(String topic, byte[] payload, boolean retain, Map<String, String> properties) {

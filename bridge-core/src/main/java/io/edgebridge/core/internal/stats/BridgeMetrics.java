@@ -3,6 +3,7 @@ package io.edgebridge.core.internal.stats;
 import io.edgebridge.config.Direction;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
@@ -58,12 +59,17 @@ public final class BridgeMetrics {
                 .register(registry);
     }
 
-    public <T> void sinkGauge(BridgeMeter meter, String sink, T owner, java.util.function.ToDoubleFunction<T> value) {
-        Gauge.builder(meter.meterName(), owner, value)
+    /** Registers a gauge of one sink; remove it with {@link #remove} when the sink goes away. */
+    public <T> Meter sinkGauge(BridgeMeter meter, String sink, T owner, java.util.function.ToDoubleFunction<T> value) {
+        return Gauge.builder(meter.meterName(), owner, value)
                 .description(meter.description())
                 .baseUnit(meter.unit())
                 .tag("sink", sink)
                 .register(registry);
+    }
+
+    public void remove(Meter meter) {
+        registry.remove(meter);
     }
 
     public void gauge(BridgeMeter meter, Supplier<Number> value) {

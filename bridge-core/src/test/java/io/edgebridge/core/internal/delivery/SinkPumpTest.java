@@ -253,6 +253,11 @@ class SinkPumpTest {
         }
 
         @Override
+        public CompletableFuture<Void> updateSubscriptions(List<String> subscriptions) {
+            return CompletableFuture.completedFuture(null);
+        }
+
+        @Override
         public void stopIntake() {
         }
 
