@@ -40,13 +40,21 @@ final class MqttIntakeSession {
      * broker refuses a subscription.
      */
     CompletableFuture<Void> start(Intake intake, List<String> subscriptions) {
+        return start(intake, subscriptions, true);
+    }
+
+    /**
+     * As {@link #start(Intake, List)}; {@code noLocal} false is for shared subscriptions, where MQTT 5
+     * forbids No-Local: the bridge's own publishes then come back and are skipped by their hop marker.
+     */
+    CompletableFuture<Void> start(Intake intake, List<String> subscriptions, boolean noLocal) {
         this.intake = intake;
         link.onMessage(this::onMessage);
         CompletableFuture<Void> connected = link.connect();
         if (intake == null || subscriptions.isEmpty()) {
             return connected;
         }
-        return connected.thenCompose(v -> link.subscribe(subscriptions, true))
+        return connected.thenCompose(v -> link.subscribe(subscriptions, noLocal))
                 .whenComplete((v, error) -> {
                     if (error != null) {
                         log.atError().addKeyValue("filters", subscriptions)
