@@ -447,7 +447,11 @@ public final class Bridge {
                     .log("local broker uses MQTT 3.1.1: downstream messages cannot carry the hop marker; make sure no"
                             + " upstream route matches a downstream route's local topic");
         }
-        return new ExternalLocalBroker(link, clientId);
+        external.sharedGroup().ifPresent(group -> log.atInfo().addKeyValue("group", group)
+                .addKeyValue("clientId", clientId)
+                .log("shared intake: replicas in group '{}' split the local messages between them; this replica is"
+                        + " client '{}'", group, clientId));
+        return new ExternalLocalBroker(link, clientId, external.sharedGroup());
     }
 
     /** A sink removed from the configuration (or left without upstream routes) no longer pins the spool. */

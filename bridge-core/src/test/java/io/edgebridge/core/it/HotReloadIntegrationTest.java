@@ -161,15 +161,27 @@ class HotReloadIntegrationTest {
     @ParameterizedTest
     @EnumSource(value = LocalSetup.class, names = {"EMBEDDED_MQTT", "EXTERNAL_MOSQUITTO"})
     void routeFilterChanged_intakeSubscribesToTheNewFilterAndDropsTheOld(LocalSetup setup) throws Exception {
-        try (var local = setup.start(dir);
-                var cloud = new Mosquitto(dir.resolve("cloud")).start();
+        try (var local = setup.start(dir)) {
+            filterChange(local.yaml(), local.port());
+        }
+    }
+
+    @Test
+    void routeFilterChanged_withASharedGroup_keepsTheSubscriptionsShared() throws Exception {
+        try (var local = LocalSetup.EXTERNAL_MOSQUITTO.start(dir)) {
+            filterChange(local.yaml() + "  sharedGroup: replicas\n", local.port());
+        }
+    }
+
+    private void filterChange(String localYaml, int localPort) throws Exception {
+        try (var cloud = new Mosquitto(dir.resolve("cloud")).start();
                 var recorder = new Recorder(cloud.port(), "recorder", "#");
-                var bridge = TestBridge.start(dir.resolve("bridge"), config(local.yaml(), cloud.port(), "v1/<deviceId>"));
-                var devices = new Publisher(local.port(), 50)) {
+                var bridge = TestBridge.start(dir.resolve("bridge"), config(localYaml, cloud.port(), "v1/<deviceId>"));
+                var devices = new Publisher(localPort, 50)) {
             devices.publish("sensors/a/data", "old-1").join();
             recorder.awaitDistinct(1, Duration.ofSeconds(20));
 
-            bridge.reload(config(local.yaml(), cloud.port(), "v1/<deviceId>").replace("from: sensors/<deviceId>/data",
+            bridge.reload(config(localYaml, cloud.port(), "v1/<deviceId>").replace("from: sensors/<deviceId>/data",
                     "from: meters/<deviceId>/reading"));
             devices.publish("sensors/a/data", "old-2").join();
             devices.publish("meters/b/reading", "new-1").join();
@@ -178,6 +190,7 @@ class HotReloadIntegrationTest {
             // Give a wrongly kept subscription the time to show itself.
             Thread.sleep(500);
             assertThat(recorder.received("old-2")).as("the old filter is no longer bridged").isFalse();
+            assertThat(recorder.duplicates()).isZero();
         }
     }
 

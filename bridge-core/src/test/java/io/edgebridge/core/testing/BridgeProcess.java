@@ -6,7 +6,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
 
@@ -19,6 +21,7 @@ public final class BridgeProcess implements AutoCloseable {
     private final Path config;
     private final Path log;
     private final List<String> jvmArgs;
+    private final Map<String, String> environment = new LinkedHashMap<>();
     private Process process;
     private long logOffset;
 
@@ -26,6 +29,12 @@ public final class BridgeProcess implements AutoCloseable {
         this.config = config;
         this.log = log;
         this.jvmArgs = List.of(jvmArgs);
+    }
+
+    /** Sets an environment variable of the process (for {@code ${NAME}} in the config, or HOSTNAME). */
+    public BridgeProcess withEnvironment(String name, String value) {
+        environment.put(name, value);
+        return this;
     }
 
     public BridgeProcess start() {
@@ -40,10 +49,11 @@ public final class BridgeProcess implements AutoCloseable {
         command.add(config.toString());
         try {
             logOffset = Files.exists(log) ? Files.size(log) : 0;
-            process = new ProcessBuilder(command)
+            ProcessBuilder builder = new ProcessBuilder(command)
                     .redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-                    .start();
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+            builder.environment().putAll(environment);
+            process = builder.start();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -84,6 +94,14 @@ public final class BridgeProcess implements AutoCloseable {
     /** SIGTERM; returns the exit code, or -1 if it did not exit within {@code timeout}. */
     public int terminate(Duration timeout) throws InterruptedException {
         process.destroy();
+        if (process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            return process.exitValue();
+        }
+        return -1;
+    }
+
+    /** Waits for the process to exit by itself; returns the exit code, or -1 if it still runs after {@code timeout}. */
+    public int awaitExit(Duration timeout) throws InterruptedException {
         if (process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
             return process.exitValue();
         }

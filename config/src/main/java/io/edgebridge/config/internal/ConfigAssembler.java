@@ -44,11 +44,15 @@ final class ConfigAssembler {
     private final SinkCatalog catalog;
     private final List<NodeMap> roots = new ArrayList<>();
     private final Location start;
+    private final ClientIdDefaults replicaDefaults;
 
-    ConfigAssembler(ReadContext context, SinkCatalog catalog, List<YamlDocument> documents, Location start) {
+    /** @param replicaDefaults default client ids when {@code local.sharedGroup} is set */
+    ConfigAssembler(ReadContext context, SinkCatalog catalog, List<YamlDocument> documents, Location start,
+            ClientIdDefaults replicaDefaults) {
         this.context = context;
         this.catalog = catalog;
         this.start = start;
+        this.replicaDefaults = replicaDefaults;
         for (YamlDocument document : documents) {
             if (document.failed()) {
                 catalog.markIncomplete();
@@ -61,18 +65,20 @@ final class ConfigAssembler {
         Map<String, NodeMap> owners = claimSections();
         Path dataDir = Optional.ofNullable(owners.get(DATA_DIR)).map(SectionReader::dataDir)
                 .orElse(SectionReader.DEFAULT_DATA_DIR);
-        Optional<LocalConfig> local = LocalReader.read(section(owners, LOCAL), dataDir);
+        Optional<LocalConfig> local = LocalReader.read(section(owners, LOCAL), dataDir, replicaDefaults);
         SpoolConfig spool = SectionReader.spool(section(owners, SPOOL), dataDir);
         DeadLetterConfig deadLetter = SectionReader.deadLetter(section(owners, DEAD_LETTER));
         StatsConfig stats = SectionReader.stats(section(owners, STATS));
         ReloadConfig reload = SectionReader.reload(section(owners, RELOAD));
-        Map<String, SinkConfig> sinks = readSinks();
+        // Replicas share one configuration: their sinks' default client ids must differ too.
+        boolean shared = local.flatMap(LocalConfig::sharedGroup).isPresent();
+        Map<String, SinkConfig> sinks = readSinks(shared ? replicaDefaults : ClientIdDefaults.PLAIN);
         List<RouteConfig> routes = readRoutes();
         Problems problems = context.problems();
         if (problems.hasErrors() || local.isEmpty()) {
             throw new ConfigException(problems.errors());
         }
-        Warnings.check(sinks.values(), routes, problems);
+        Warnings.check(sinks.values(), routes, local.get().sharedGroup(), problems);
         return new BridgeConfig(dataDir, local.get(), spool, deadLetter, stats, reload, sinks, routes, problems.warnings(),
                 files, fingerprint);
     }
@@ -106,7 +112,7 @@ final class ConfigAssembler {
         return NodeMap.empty(context, source, start.withKeyPath(key));
     }
 
-    private Map<String, SinkConfig> readSinks() {
+    private Map<String, SinkConfig> readSinks(ClientIdDefaults clientIdDefaults) {
         Map<String, SinkConfig> sinks = new LinkedHashMap<>();
         Map<String, Location> defined = new HashMap<>();
         for (NodeMap root : roots) {
@@ -119,7 +125,7 @@ final class ConfigAssembler {
                                 + Problems.firstAt(first, here));
                         continue;
                     }
-                    SinkReader.read(section, name, catalog).ifPresent(sink -> sinks.put(name, sink));
+                    SinkReader.read(section, name, catalog, clientIdDefaults).ifPresent(sink -> sinks.put(name, sink));
                 }
             });
         }

@@ -57,7 +57,7 @@ public final class ConfigReader {
                 .toList();
         documents.forEach(values::scan);
         ConfigAssembler assembler = new ConfigAssembler(new ReadContext(problems, values), new SinkCatalog(types),
-                documents, start);
+                documents, start, ClientIdDefaults.perReplica(environment));
         return assembler.assemble(files, Input.fingerprint(inputs));
     }
 }

@@ -18,7 +18,10 @@ import java.util.Set;
 final class LocalReader {
 
     static final String EMBEDDED = "embedded";
+    static final String SHARED_GROUP = "sharedGroup";
     static final String DEFAULT_CLIENT_ID = "edgebridge";
+    /** Share names are one topic level; brokers cap them differently, so keep them short. */
+    static final int MAX_SHARE_NAME_LENGTH = 64;
     /** Reconnects to a broker in the same process should be quick. */
     static final Backoff EMBEDDED_RECONNECT = new Backoff(Duration.ofMillis(100), Duration.ofSeconds(5), 0.5);
     private static final Set<String> EMBEDDED_KEYS = Set.of("address", "port", "dataDir", "persistence",
@@ -29,9 +32,13 @@ final class LocalReader {
     private LocalReader() {
     }
 
-    static Optional<LocalConfig> read(NodeMap m, Path dataDir) {
+    /**
+     * @param replicaDefaults default client ids to use when {@code sharedGroup} is set (with the host
+     *                        name, so replicas differ)
+     */
+    static Optional<LocalConfig> read(NodeMap m, Path dataDir, ClientIdDefaults replicaDefaults) {
         Set<String> allowed = new HashSet<>(ConfigMap.ENDPOINT_KEYS);
-        allowed.addAll(List.of("broker", EMBEDDED));
+        allowed.addAll(List.of("broker", EMBEDDED, SHARED_GROUP));
         m.checkKeys(allowed);
         Optional<Scalar> broker = m.scalar("broker");
         String written = broker.map(Scalar::text).orElse(EMBEDDED).trim();
@@ -47,8 +54,33 @@ final class LocalReader {
         if (m.has(EMBEDDED)) {
             m.problem(EMBEDDED, "local.embedded only applies when local.broker is embedded");
         }
-        return m.mqttEndpoint("broker", DEFAULT_CLIENT_ID)
-                .map(endpoint -> new LocalConfig(new ExternalBrokerConfig(endpoint), endpoint));
+        Optional<String> sharedGroup = sharedGroup(m);
+        NodeMap session = sharedGroup.isPresent() ? m.withClientIdDefaults(replicaDefaults) : m;
+        return session.mqttEndpoint("broker", DEFAULT_CLIENT_ID)
+                .map(endpoint -> new LocalConfig(new ExternalBrokerConfig(endpoint, sharedGroup), endpoint));
+    }
+
+    /** {@code sharedGroup}: the share name of {@code $share/<name>/<filter>}, one valid topic level. */
+    private static Optional<String> sharedGroup(NodeMap m) {
+        Optional<Scalar> group = m.scalar(SHARED_GROUP);
+        if (group.isEmpty()) {
+            return Optional.empty();
+        }
+        String name = group.get().text();
+        String problem = null;
+        if (name.isBlank()) {
+            problem = "expected a share name like edgebridge, not an empty value";
+        } else if (name.length() > MAX_SHARE_NAME_LENGTH) {
+            problem = "a share name is at most " + MAX_SHARE_NAME_LENGTH + " characters; got " + name.length();
+        } else if (name.chars().anyMatch(c -> c == '/' || c == '+' || c == '#' || Character.isISOControl(c))) {
+            problem = "a share name is one topic level: no '/', '+', '#' or control characters; got "
+                    + group.get().shown();
+        }
+        if (problem != null) {
+            m.problemAt(group.get().location(), problem);
+            return Optional.empty();
+        }
+        return Optional.of(name);
     }
 
     private static LocalConfig embedded(NodeMap m, Path dataDir) {
@@ -57,6 +89,11 @@ final class LocalReader {
                 m.problemAt(m.keyLocation(key), "'" + key
                         + "' only applies to an external broker (local.broker: mqtt://...)");
             }
+        }
+        if (m.has(SHARED_GROUP)) {
+            // Also with intake: mqtt: each replica would subscribe to its own broker, sharing with nobody.
+            m.problemAt(m.keyLocation(SHARED_GROUP), "sharedGroup applies to an external broker (local.broker:"
+                    + " mqtt://...): replicas each running an embedded broker share nothing");
         }
         NodeMap e = m.mappingOrEmpty(EMBEDDED);
         e.checkKeys(EMBEDDED_KEYS);

@@ -33,16 +33,18 @@ public final class NodeMap implements ConfigMap {
     private final Map<String, NodeTuple> entries;
     private final Set<String> alsoAllowed;
     private final boolean bindingsKnown;
+    private final ClientIdDefaults clientIdDefaults;
     private final ValueReader values;
 
     private NodeMap(ReadContext context, Source source, Location location, Map<String, NodeTuple> entries,
-            Set<String> alsoAllowed, boolean bindingsKnown) {
+            Set<String> alsoAllowed, boolean bindingsKnown, ClientIdDefaults clientIdDefaults) {
         this.context = context;
         this.source = source;
         this.location = location;
         this.entries = entries;
         this.alsoAllowed = alsoAllowed;
         this.bindingsKnown = bindingsKnown;
+        this.clientIdDefaults = clientIdDefaults;
         this.values = new ValueReader(context.problems());
     }
 
@@ -55,17 +57,26 @@ public final class NodeMap implements ConfigMap {
             }
         }
         return new NodeMap(context, source, source.at(node.getStartMark(), keyPath),
-                Collections.unmodifiableMap(entries), Set.of(), true);
+                Collections.unmodifiableMap(entries), Set.of(), true, ClientIdDefaults.PLAIN);
     }
 
     /** A mapping with no keys (an absent section), so every reader returns its default. */
     public static NodeMap empty(ReadContext context, Source source, Location location) {
-        return new NodeMap(context, source, location, Map.of(), Set.of(), true);
+        return new NodeMap(context, source, location, Map.of(), Set.of(), true, ClientIdDefaults.PLAIN);
     }
 
     /** The same mapping, whose {@link #checkKeys} also allows {@code keys}. */
     public NodeMap alsoAllowing(Set<String> keys) {
-        return new NodeMap(context, source, location, entries, Set.copyOf(keys), bindingsKnown);
+        return new NodeMap(context, source, location, entries, Set.copyOf(keys), bindingsKnown, clientIdDefaults);
+    }
+
+    /** The same mapping, whose {@link #mqttEndpoint} makes default client ids with {@code defaults}. */
+    NodeMap withClientIdDefaults(ClientIdDefaults defaults) {
+        return new NodeMap(context, source, location, entries, alsoAllowed, bindingsKnown, defaults);
+    }
+
+    ClientIdDefaults clientIdDefaults() {
+        return clientIdDefaults;
     }
 
     /**
@@ -73,7 +84,7 @@ public final class NodeMap implements ConfigMap {
      * invalid, so its bindings are unknown and every check would be a false alarm.
      */
     public NodeMap withBindingsUnknown() {
-        return new NodeMap(context, source, location, entries, alsoAllowed, false);
+        return new NodeMap(context, source, location, entries, alsoAllowed, false, clientIdDefaults);
     }
 
     public static String childPath(String parent, String key) {

@@ -19,7 +19,8 @@ final class SinkReader {
     }
 
     /** Reads sink {@code name} of the {@code sinks} mapping, defines it in the catalog, returns its config. */
-    static Optional<SinkConfig> read(NodeMap sinks, String name, SinkCatalog catalog) {
+    static Optional<SinkConfig> read(NodeMap sinks, String name, SinkCatalog catalog,
+            ClientIdDefaults clientIdDefaults) {
         Location keyLocation = sinks.keyLocation(name);
         SinkCatalog.nameProblem("sink", new Scalar(name, keyLocation, List.of(), false))
                 .ifPresent(p -> sinks.problemAt(keyLocation, p));
@@ -41,7 +42,8 @@ final class SinkReader {
             return Optional.empty(); // the other keys depend on the type
         }
         int maxInFlight = m.integer(MAX_IN_FLIGHT, 1000, 1, 100_000);
-        Object options = sinkType.parseOptions(name, m.alsoAllowing(Set.of(TYPE, MAX_IN_FLIGHT)));
+        Object options = sinkType.parseOptions(name,
+                m.alsoAllowing(Set.of(TYPE, MAX_IN_FLIGHT)).withClientIdDefaults(clientIdDefaults));
         return Optional.of(new SinkConfig(name, type, maxInFlight, options, m.location()));
     }
 

@@ -8,6 +8,7 @@ import io.edgebridge.config.template.TopicFilter;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /** Things a valid configuration allows that are probably not what the operator wants. */
@@ -16,7 +17,8 @@ final class Warnings {
     private Warnings() {
     }
 
-    static void check(Collection<SinkConfig> sinks, List<RouteConfig> routes, Problems problems) {
+    static void check(Collection<SinkConfig> sinks, List<RouteConfig> routes, Optional<String> sharedGroup,
+            Problems problems) {
         Set<String> used = new HashSet<>();
         for (RouteConfig route : routes) {
             if (route instanceof UpstreamRoute up) {
@@ -31,6 +33,11 @@ final class Warnings {
             }
         }
         for (RouteConfig route : routes) {
+            if (route instanceof DownstreamRoute down && sharedGroup.isPresent()) {
+                problems.warning(down.location(), "downstream route '" + down.name() + "' with local.sharedGroup: every"
+                        + " replica subscribes to sink '" + down.sink() + "', so each cloud message reaches the local"
+                        + " broker once per replica");
+            }
             if (route instanceof DownstreamRoute down) {
                 String published = TemplateChecks.coveringFilter(down.target().topic());
                 for (RouteConfig other : routes) {

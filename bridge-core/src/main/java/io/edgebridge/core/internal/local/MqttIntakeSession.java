@@ -27,6 +27,7 @@ final class MqttIntakeSession {
     private final String hopValue;
     private volatile Intake intake;
     private volatile List<String> subscriptions = List.of();
+    private volatile boolean noLocal = true;
     private volatile boolean intakeStopped;
 
     MqttIntakeSession(MqttLink link, String hopValue) {
@@ -41,14 +42,23 @@ final class MqttIntakeSession {
      * broker refuses a subscription.
      */
     CompletableFuture<Void> start(Intake intake, List<String> subscriptions) {
+        return start(intake, subscriptions, true);
+    }
+
+    /**
+     * As {@link #start(Intake, List)}; {@code noLocal} false is for shared subscriptions, where MQTT 5
+     * forbids No-Local: the bridge's own publishes then come back and are skipped by their hop marker.
+     */
+    CompletableFuture<Void> start(Intake intake, List<String> subscriptions, boolean noLocal) {
         this.intake = intake;
         this.subscriptions = List.copyOf(subscriptions);
+        this.noLocal = noLocal;
         link.onMessage(this::onMessage);
         CompletableFuture<Void> connected = link.connect();
         if (intake == null || subscriptions.isEmpty()) {
             return connected;
         }
-        return connected.thenCompose(v -> link.subscribe(subscriptions, true))
+        return connected.thenCompose(v -> link.subscribe(subscriptions, noLocal))
                 .whenComplete((v, error) -> {
                     if (error != null) {
                         log.atError().addKeyValue("filters", subscriptions)
@@ -98,7 +108,7 @@ final class MqttIntakeSession {
         if (!added.isEmpty() || !removed.isEmpty()) {
             log.atInfo().addKeyValue("added", added).addKeyValue("removed", removed).log("local intake subscriptions change");
         }
-        return link.subscribe(added, true).thenCompose(v -> link.unsubscribe(removed));
+        return link.subscribe(added, noLocal).thenCompose(v -> link.unsubscribe(removed));
     }
 
     CompletableFuture<Void> publish(String topic, byte[] payload, boolean retain, Map<String, String> properties) {
