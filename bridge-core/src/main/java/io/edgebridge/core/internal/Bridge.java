@@ -3,6 +3,7 @@ package io.edgebridge.core.internal;
 import io.edgebridge.config.BridgeConfig;
 import io.edgebridge.config.EmbeddedBrokerConfig;
 import io.edgebridge.config.ExternalBrokerConfig;
+import io.edgebridge.config.FailoverOptions;
 import io.edgebridge.config.SinkConfig;
 import io.edgebridge.core.api.Sink;
 import io.edgebridge.core.api.SinkFactory;
@@ -17,6 +18,7 @@ import io.edgebridge.core.internal.mqtt.MqttLink;
 import io.edgebridge.core.internal.mqtt.MqttLinks;
 import io.edgebridge.core.internal.route.RouteTable;
 import io.edgebridge.core.internal.route.SinkRoutes;
+import io.edgebridge.core.internal.sink.failover.FailoverSink;
 import io.edgebridge.core.internal.spool.DropReason;
 import io.edgebridge.core.internal.spool.Spool;
 import io.edgebridge.core.internal.stats.BridgeMeter;
@@ -25,6 +27,7 @@ import io.edgebridge.core.internal.stats.StatsLog;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -103,13 +106,11 @@ public final class Bridge {
         local = createLocalBroker();
         DeadLetters deadLetters = new DeadLetters(config.deadLetter(), local);
 
-        for (SinkConfig sinkConfig : config.sinks().values()) {
-            SinkFactory factory = factories.get(sinkConfig.type());
-            if (factory == null) {
-                throw new IllegalStateException("no sink factory for type '" + sinkConfig.type() + "'");
-            }
-            Sink sink = factory.create(sinkConfig, new BridgeSinkContext(metrics.registry(), scheduler,
-                    config.dataDir().resolve("sinks").resolve(sinkConfig.name())));
+        List<SinkConfig> sinkConfigs = new ArrayList<>(config.sinks().values());
+        // Failover groups after the sinks they are made of.
+        sinkConfigs.sort(Comparator.comparing(s -> s.options() instanceof FailoverOptions));
+        for (SinkConfig sinkConfig : sinkConfigs) {
+            Sink sink = createSink(sinkConfig);
             sinks.put(sinkConfig.name(), sink);
             metrics.sinkGauge(BridgeMeter.CONNECTED, sinkConfig.name(), sink, s -> s.isConnected() ? 1 : 0);
             if (!routes.downstreamFor(sinkConfig.name()).isEmpty()) {
@@ -148,6 +149,21 @@ public final class Bridge {
         log.atInfo().addKeyValue("config", config.fingerprint())
                 .log("EdgeBridge started: {} routes, {} sinks, spool {} messages ({} bytes)", config.routes().size(),
                         sinks.size(), spool.entryCount(), spool.bytes());
+    }
+
+    /** A sink of a configured type, or a failover group over sinks created before it. */
+    private Sink createSink(SinkConfig sinkConfig) throws Exception {
+        if (sinkConfig.options() instanceof FailoverOptions failover) {
+            List<Sink> members = failover.members().stream().map(sinks::get).toList();
+            return new FailoverSink(sinkConfig.name(), members, failover, metrics.registry(), scheduler,
+                    System::nanoTime);
+        }
+        SinkFactory factory = factories.get(sinkConfig.type());
+        if (factory == null) {
+            throw new IllegalStateException("no sink factory for type '" + sinkConfig.type() + "'");
+        }
+        return factory.create(sinkConfig, new BridgeSinkContext(metrics.registry(), scheduler,
+                config.dataDir().resolve("sinks").resolve(sinkConfig.name())));
     }
 
     /**
