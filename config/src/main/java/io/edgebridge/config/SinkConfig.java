@@ -4,9 +4,11 @@ package io.edgebridge.config;
  * One entry of {@code sinks}.
  *
  * @param name        the key under {@code sinks}
- * @param type        the sink type ({@code mqtt}, {@code file}, {@code aws-iot-core}, ...)
+ * @param type        the sink type ({@code mqtt}, {@code file}, {@code aws-iot-core}, ...), or
+ *                    {@link FailoverOptions#TYPE}
  * @param maxInFlight messages sent to the sink and not yet acknowledged, at most
- * @param options     what the type's {@link SinkType#parseOptions} returned
+ * @param options     what the type's {@link SinkType#parseOptions} returned; {@link FailoverOptions}
+ *                    for a failover group
  * @param location    where the sink is defined
  */
 public record SinkConfig(String name, String type, int maxInFlight, Object options, Location location) {

@@ -64,7 +64,7 @@ class ConfigLoaderProblemsTest {
                 Arguments.of("sinks:\n  cloud:\n    type: mqtt\n    uri: mqtt://h\n    connectTimeout: 500ms",
                         "expected a duration from 1s to 5m; got '500ms'", 5),
                 Arguments.of("sinks:\n  cloud:\n    type: mqtts\n    uri: mqtt://h", "(did you mean 'mqtt'?)", 3),
-                Arguments.of("sinks:\n  cloud:\n    type: s3\n    uri: mqtt://h", "unknown sink type 's3'; known types: file, mqtt", 3),
+                Arguments.of("sinks:\n  cloud:\n    type: s3\n    uri: mqtt://h", "unknown sink type 's3'; known types: failover, file, mqtt", 3),
                 Arguments.of("sinks:\n  cloud:\n    type: mqtt\n    uri: mqtts://h\n    tls:\n      privateKeyPassword: x",
                         "privateKeyPassword applies only with privateKey", 6),
                 Arguments.of("sinks:\n  cloud:\n    type: mqtt\n    uri: mqtts://h\n    tls:\n      verifyHostname: no",

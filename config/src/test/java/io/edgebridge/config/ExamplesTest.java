@@ -42,7 +42,7 @@ class ExamplesTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"edgebridge.yaml", "mqtt-bridge.yaml", "conf.d"})
+    @ValueSource(strings = {"edgebridge.yaml", "mqtt-bridge.yaml", "failover.yaml", "conf.d"})
     void loadsWithoutProblemsOrWarnings(String example) throws ConfigException {
         BridgeConfig config = TestSinkTypes.loader().load(EXAMPLES.resolve(example));
 
@@ -101,6 +101,7 @@ class ExamplesTest {
             "spool: {maxBytes: 1.5GB, maxAge: 0, whenFull: refuse-new}",
             "spool: {whenFull: \"${SPOOL_WHEN_FULL}\"}",
             "routes:\n  - {name: a, direction: \"${DIRECTION}\", from: a, sink: s, topic: t}",
+            "sinks:\n  g: {type: failover, members: [a, \"${B}\"], switchAfterFailures: \"5\", switchBackAfter: 0}",
     })
     void theSchemaAcceptsWhatTheLoaderAccepts(String yaml) throws IOException {
         assertThat(validate(yaml)).isEmpty();
@@ -136,6 +137,11 @@ class ExamplesTest {
             "routes:\n  - {from: a, sink: s, topic: t}",
             "routes:\n  - {name: d, direction: downstream, from: c, to: l}",
             "routes:\n  - {name: d, direction: downstream, from: {sink: s, topic: c}, to: {topic: l, qos: 1}}",
+            "sinks:\n  g: {type: failover}",
+            "sinks:\n  g: {type: failover, members: [a]}",
+            "sinks:\n  g: {type: failover, members: [a, a]}",
+            "sinks:\n  g: {type: failover, members: [a, b], switchAfterFailures: 0}",
+            "sinks:\n  g: {type: failover, members: [a, b], uri: \"mqtt://h\"}",
     })
     void theSchemaRejectsMistakes(String yaml) throws IOException {
         assertThat(validate(yaml)).isNotEmpty();

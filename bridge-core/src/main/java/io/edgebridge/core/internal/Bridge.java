@@ -4,6 +4,7 @@ import io.edgebridge.config.BridgeConfig;
 import io.edgebridge.config.DownstreamRoute;
 import io.edgebridge.config.EmbeddedBrokerConfig;
 import io.edgebridge.config.ExternalBrokerConfig;
+import io.edgebridge.config.FailoverOptions;
 import io.edgebridge.config.SinkConfig;
 import io.edgebridge.core.api.Sink;
 import io.edgebridge.core.api.SinkFactory;
@@ -18,6 +19,7 @@ import io.edgebridge.core.internal.mqtt.MqttLink;
 import io.edgebridge.core.internal.mqtt.MqttLinks;
 import io.edgebridge.core.internal.route.RouteTable;
 import io.edgebridge.core.internal.route.SinkRoutes;
+import io.edgebridge.core.internal.sink.failover.FailoverSink;
 import io.edgebridge.core.internal.spool.DropReason;
 import io.edgebridge.core.internal.spool.Spool;
 import io.edgebridge.core.internal.stats.BridgeMeter;
@@ -30,6 +32,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -118,7 +121,7 @@ public final class Bridge {
         local = createLocalBroker();
         deadLetters = new DeadLetters(config.deadLetter(), local);
 
-        for (SinkConfig sinkConfig : config.sinks().values()) {
+        for (SinkConfig sinkConfig : membersFirst(config.sinks().values())) {
             SinkRuntime runtime = launch(sinkConfig, routes);
             runtimes = with(runtimes, sinkConfig.name(), runtime);
         }
@@ -153,12 +156,7 @@ public final class Bridge {
      */
     private SinkRuntime launch(SinkConfig sinkConfig, RouteTable table) throws Exception {
         String name = sinkConfig.name();
-        SinkFactory factory = factories.get(sinkConfig.type());
-        if (factory == null) {
-            throw new IllegalStateException("no sink factory for type '" + sinkConfig.type() + "'");
-        }
-        Sink sink = factory.create(sinkConfig, new BridgeSinkContext(metrics.registry(), scheduler,
-                config.dataDir().resolve("sinks").resolve(name)));
+        Sink sink = createSink(sinkConfig);
         SinkRuntime runtime = new SinkRuntime(sinkConfig, sink);
         runtime.gauges.add(metrics.sinkGauge(BridgeMeter.CONNECTED, name, sink, s -> s.isConnected() ? 1 : 0));
         try {
@@ -178,6 +176,36 @@ public final class Bridge {
             throw e;
         }
         return runtime;
+    }
+
+    /** A sink of a configured type, or a failover group over running member sinks. */
+    private Sink createSink(SinkConfig sinkConfig) throws Exception {
+        if (sinkConfig.options() instanceof FailoverOptions failover) {
+            List<Sink> members = new ArrayList<>();
+            for (String member : failover.members()) {
+                SinkRuntime runtime = runtimes.get(member);
+                if (runtime == null) {
+                    throw new IllegalStateException("failover group '" + sinkConfig.name() + "': member sink '" + member
+                            + "' is not running");
+                }
+                members.add(runtime.sink);
+            }
+            return new FailoverSink(sinkConfig.name(), members, failover, metrics.registry(), scheduler,
+                    System::nanoTime);
+        }
+        SinkFactory factory = factories.get(sinkConfig.type());
+        if (factory == null) {
+            throw new IllegalStateException("no sink factory for type '" + sinkConfig.type() + "'");
+        }
+        return factory.create(sinkConfig, new BridgeSinkContext(metrics.registry(), scheduler,
+                config.dataDir().resolve("sinks").resolve(sinkConfig.name())));
+    }
+
+    /** Failover groups after the sinks they are made of (which are never groups themselves). */
+    private static List<SinkConfig> membersFirst(Collection<SinkConfig> sinks) {
+        List<SinkConfig> ordered = new ArrayList<>(sinks);
+        ordered.sort(Comparator.comparing(s -> s.options() instanceof FailoverOptions));
+        return ordered;
     }
 
     private void startPump(SinkRuntime runtime, SinkRoutes sinkRoutes, long position) {
@@ -288,6 +316,15 @@ public final class Bridge {
                     added.add(name);
                 }
             }
+            // A failover group holds its members' sink objects: it is recreated with any of them.
+            for (SinkConfig sink : next.sinks().values()) {
+                if (sink.options() instanceof FailoverOptions failover && !changed.contains(sink.name())
+                        && !added.contains(sink.name()) && failover.members().stream().anyMatch(changed::contains)) {
+                    changed.add(sink.name());
+                }
+            }
+            reorder(added, next);
+            reorder(changed, next);
 
             // 1. New sinks first: their pumps start at the spool's tail, before intake takes their routes.
             for (String name : added) {
@@ -319,13 +356,18 @@ public final class Bridge {
             // 3. Intake: subscribe to new filters, switch the route table, drop old filters.
             CompletableFuture<Void> subscribed = local.updateSubscriptions(table.intakeSubscriptions());
             intake.routes(table);
-            // 4. Changed sinks: closed and recreated; the new one resumes at the old one's cursor.
-            for (String name : changed) {
+            // 4. Changed sinks: closed (groups before their members) and recreated (members first); the
+            //    new one resumes at the old one's cursor.
+            List<String> groupsFirst = new ArrayList<>(changed);
+            Collections.reverse(groupsFirst);
+            for (String name : groupsFirst) {
                 SinkRuntime old = runtimes.get(name);
                 if (old != null) {
                     retire(old, false);
                     runtimes = with(runtimes, name, null);
                 }
+            }
+            for (String name : changed) {
                 try {
                     runtimes = with(runtimes, name, launch(next.sinks().get(name), table));
                 } catch (Exception | Error e) {
@@ -333,7 +375,9 @@ public final class Bridge {
                     log.atError().addKeyValue("sink", name).log("could not restart changed sink: {}", rootMessage(e));
                 }
             }
-            // 5. Removed sinks: closed; what they had not delivered is dropped and counted.
+            // 5. Removed sinks: closed (groups first); what they had not delivered is dropped and counted.
+            removed.sort(Comparator.comparing(
+                    name -> !(current.sinks().get(name).options() instanceof FailoverOptions)));
             for (String name : removed) {
                 SinkRuntime old = runtimes.get(name);
                 if (old != null) {
@@ -374,6 +418,13 @@ public final class Bridge {
             }
             return result;
         }
+    }
+
+    /** Puts failover groups after their members, in place. */
+    private static void reorder(List<String> names, BridgeConfig config) {
+        List<SinkConfig> ordered = membersFirst(names.stream().map(config.sinks()::get).toList());
+        names.clear();
+        ordered.forEach(s -> names.add(s.name()));
     }
 
     private static boolean sameDownstream(BridgeConfig a, BridgeConfig b, String sink) {

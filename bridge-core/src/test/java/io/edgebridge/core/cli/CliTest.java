@@ -147,6 +147,27 @@ class CliTest {
     }
 
     @Test
+    void explain_aFailoverGroupTarget_namesItsMembersInOrder() throws IOException {
+        Path config = dir.resolve("failover.yaml");
+        Files.writeString(config, """
+                sinks:
+                  cloud: { type: failover, members: [primary, standby] }
+                  primary: { type: mqtt, uri: mqtt://127.0.0.1:1883 }
+                  standby: { type: mqtt, uri: mqtt://127.0.0.1:1884 }
+                routes:
+                  - { name: telemetry, from: sensors/<deviceId>, sink: cloud, topic: edge/<deviceId> }
+                """);
+
+        Result result = run("explain", "--config", config.toString(), "--topic", "sensors/d1");
+        Result validated = run("validate", "--config", config.toString());
+
+        assertThat(result.code()).as(result.err()).isZero();
+        assertThat(result.out()).contains("-> sink cloud (failover: primary, then standby): topic edge/d1, qos 1");
+        assertThat(validated.code()).as(validated.err()).isZero();
+        assertThat(validated.out()).contains("OK (3 sinks, 1 upstream and 0 downstream routes");
+    }
+
+    @Test
     void version_printsTheVersion() {
         Result result = run("version");
         assertThat(result.code()).isZero();

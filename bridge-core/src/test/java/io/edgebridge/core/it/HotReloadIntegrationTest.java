@@ -287,6 +287,47 @@ class HotReloadIntegrationTest {
     }
 
     @Test
+    void failoverMemberChanged_groupIsRecreatedOverTheNewMember_andKeepsDelivering() throws Exception {
+        try (var local = LocalSetup.EMBEDDED_EXTENSION.start(dir);
+                var cloudA = new Mosquitto(dir.resolve("cloud-a")).start();
+                var cloudB = new Mosquitto(dir.resolve("cloud-b")).start();
+                var recorderA = new Recorder(cloudA.port(), "recorder-a", "#");
+                var recorderB = new Recorder(cloudB.port(), "recorder-b", "#")) {
+            String template = local.yaml() + """
+                    dataDir: %s
+                    stats: { logInterval: 0 }
+                    reload: { watch: false }
+                    sinks:
+                      cloud: { type: failover, members: [primary, standby], switchAfterDisconnected: 1s }
+                      primary: { type: mqtt, uri: "mqtt://127.0.0.1:%%d", clientId: primary }
+                      standby: { type: mqtt, uri: "mqtt://127.0.0.1:%d", clientId: standby }
+                    routes:
+                      - name: telemetry
+                        from: sensors/<deviceId>/data
+                        sink: cloud
+                        topic: t/<deviceId>
+                    """.formatted(dir.resolve("data"), cloudB.port());
+            try (var bridge = TestBridge.start(dir.resolve("bridge"), template.formatted(cloudA.port()));
+                    var devices = new Publisher(local.port(), 50)) {
+                Sink groupBefore = bridge.bridge().sink("cloud").orElseThrow();
+                devices.publish("sensors/a/data", "to-a").join();
+                recorderA.awaitDistinct(1, Duration.ofSeconds(20));
+
+                // The primary moves to another broker (here: the standby's, as a stand-in for a new endpoint).
+                Bridge.ReloadResult result = bridge.reload(template.formatted(cloudB.port()));
+                assertThat(result.sinksChanged()).containsExactly("primary", "cloud");
+                assertThat(bridge.bridge().sink("cloud").orElseThrow()).isNotSameAs(groupBefore);
+                for (int i = 0; i < 50; i++) {
+                    devices.publish("sensors/a/data", "after-" + i);
+                }
+                devices.drain(30, TimeUnit.SECONDS);
+                recorderB.awaitDistinct(50, Duration.ofSeconds(20));
+                assertThat(recorderA.distinct()).isEqualTo(1);
+            }
+        }
+    }
+
+    @Test
     void invalidReload_isRefusedWithItsErrors_andTrafficContinues() throws Exception {
         Logger reloadLog = (Logger) LoggerFactory.getLogger(ConfigReloader.class);
         ListAppender<ILoggingEvent> logged = new ListAppender<>();

@@ -129,6 +129,7 @@ final class ConfigAssembler {
                 }
             });
         }
+        FailoverReader.resolve(catalog);
         if (defined.isEmpty()) {
             required(SINKS, "at least one sink is required (sinks: a mapping of names to sink settings)");
         }

@@ -167,6 +167,27 @@ public final class NodeMap implements ConfigMap {
         return node.map(n -> ((SequenceNode) n).getValue());
     }
 
+    /**
+     * The items of a list of single values, each with its own location; an item that is not a
+     * scalar, or whose substitution failed, is reported and left out.
+     */
+    public List<Scalar> scalarItems(String key) {
+        List<Scalar> items = new java.util.ArrayList<>();
+        List<Node> nodes = sequence(key).orElse(List.of());
+        for (int i = 0; i < nodes.size(); i++) {
+            Location at = locate(nodes.get(i), itemPath(childPath(key), i));
+            if (!(nodes.get(i) instanceof ScalarNode scalar)) {
+                problemAt(at, "expected a single value (scalar), not a " + kind(nodes.get(i)));
+                continue;
+            }
+            Substitution.Result value = context.values().value(scalar);
+            if (!value.failed()) {
+                items.add(new Scalar(value.value(), at, value.references(), Scalar.isSecretKey(key)));
+            }
+        }
+        return items;
+    }
+
     static String kind(Node node) {
         if (node instanceof MappingNode) {
             return "mapping";

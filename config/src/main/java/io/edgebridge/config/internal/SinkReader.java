@@ -1,5 +1,6 @@
 package io.edgebridge.config.internal;
 
+import io.edgebridge.config.FailoverOptions;
 import io.edgebridge.config.Location;
 import io.edgebridge.config.SinkConfig;
 import io.edgebridge.config.SinkType;
@@ -33,6 +34,10 @@ final class SinkReader {
         }
         NodeMap m = sinks.child(mapping, sinks.childPath(name));
         String type = m.requiredString(TYPE);
+        if (type.equals(FailoverOptions.TYPE)) {
+            catalog.define(new SinkCatalog.DefinedSink(name, Optional.empty(), m.location()));
+            return Optional.of(FailoverReader.read(name, m, m.integer(MAX_IN_FLIGHT, 1000, 1, 100_000), catalog));
+        }
         SinkType sinkType = catalog.types().get(type);
         catalog.define(new SinkCatalog.DefinedSink(name, Optional.ofNullable(sinkType), m.location()));
         if (sinkType == null) {
@@ -49,7 +54,8 @@ final class SinkReader {
 
     private static void reportUnknownType(NodeMap m, SinkCatalog catalog) {
         Scalar type = m.scalar(TYPE).orElseThrow();
-        Set<String> known = catalog.types().keySet();
+        Set<String> known = new java.util.TreeSet<>(catalog.types().keySet());
+        known.add(FailoverOptions.TYPE);
         String suggestion = type.sensitive() ? "" : Suggestions.didYouMean(type.text(), known);
         m.problem(TYPE, "unknown sink type " + type.shown() + suggestion
                 + (known.isEmpty() ? "; no sink types are available" : "; known types: " + Suggestions.list(known)));

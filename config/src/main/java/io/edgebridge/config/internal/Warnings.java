@@ -1,6 +1,7 @@
 package io.edgebridge.config.internal;
 
 import io.edgebridge.config.DownstreamRoute;
+import io.edgebridge.config.FailoverOptions;
 import io.edgebridge.config.RouteConfig;
 import io.edgebridge.config.SinkConfig;
 import io.edgebridge.config.UpstreamRoute;
@@ -25,6 +26,11 @@ final class Warnings {
                 up.targets().forEach(t -> used.add(t.sink()));
             } else if (route instanceof DownstreamRoute down) {
                 used.add(down.sink());
+            }
+        }
+        for (SinkConfig sink : sinks) {
+            if (sink.options() instanceof FailoverOptions group) {
+                used.addAll(group.members()); // the group reports itself if no route uses it
             }
         }
         for (SinkConfig sink : sinks) {

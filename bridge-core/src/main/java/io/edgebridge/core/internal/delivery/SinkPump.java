@@ -77,6 +77,8 @@ public final class SinkPump {
     private final ArrayDeque<Send> retries = new ArrayDeque<>();
     private final List<SpoolEntry> batch = new ArrayList<>(READ_BATCH);
     private int consecutiveRetries;
+    /** Counts pauses for transient failures; a send remembers the round it went out in. */
+    private int retryRound;
     private long pausedUntilNanos;
     private boolean resumeScheduled;
     private long lastWarnNanos = System.nanoTime() - WARN_INTERVAL_NANOS;
@@ -237,6 +239,7 @@ public final class SinkPump {
     private void send(Send send) {
         outstanding++;
         send.attempts++;
+        send.round = retryRound;
         CompletionStage<Void> stage;
         try {
             stage = sink.send(send.message);
@@ -274,11 +277,18 @@ public final class SinkPump {
             switch (disposition) {
                 case RETRY -> {
                     target.meters().failedRetry().increment();
-                    consecutiveRetries++;
-                    long delay = BackoffDelays.millis(RETRY, consecutiveRetries - 1);
-                    pausedUntilNanos = Math.max(pausedUntilNanos, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(delay));
-                    warn(send, "send failed, retrying in " + delay + " ms: " + reason);
                     retries.addLast(send);
+                    // The sends that were out together usually fail together (a lost connection, a failover
+                    // switch): the first failure pauses the pump, the others wait out that same pause, so
+                    // the backoff grows per failed round rather than per failed message.
+                    if (send.round == retryRound) {
+                        retryRound++;
+                        consecutiveRetries++;
+                        long delay = BackoffDelays.millis(RETRY, consecutiveRetries - 1);
+                        pausedUntilNanos = Math.max(pausedUntilNanos,
+                                System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(delay));
+                        warn(send, "send failed, retrying in " + delay + " ms: " + reason);
+                    }
                 }
                 case REJECTED -> {
                     target.meters().failedRejected().increment();
@@ -455,6 +465,7 @@ public final class SinkPump {
         final CompiledTarget target;
         OutboundMessage message;
         int attempts;
+        int round;
         int rejections;
         int deadLetterAttempts;
 

@@ -35,6 +35,11 @@ public enum BridgeMeter {
     BACKLOG("edgebridge.sink.backlog", "messages",
             "Spool entries after the sink's cursor (not yet delivered or skipped by this sink)", "sink"),
     CONNECTED("edgebridge.sink.connected", "boolean", "1 when the sink is connected", "sink"),
+    FAILOVER_ACTIVE("edgebridge.failover.active", "boolean",
+            "1 for the member a failover group sends to now, 0 for its other members", "sink", "member"),
+    FAILOVER_SWITCHES("edgebridge.failover.switches", "switches",
+            "Switches of a failover group from one member to another. reason: failures, disconnected, switch-back",
+            "sink", "from", "to", "reason"),
     SPOOL_ENTRIES("edgebridge.spool.entries", "messages", "Entries stored in the spool"),
     SPOOL_BYTES("edgebridge.spool.bytes", "bytes", "Message bytes stored in the spool");
 
