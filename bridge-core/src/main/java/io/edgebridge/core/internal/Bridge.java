@@ -487,11 +487,12 @@ public final class Bridge {
     }
 
     private LocalBroker createLocalBroker() throws Exception {
+        if (config.local().broker() instanceof EmbeddedBrokerConfig embedded) {
+            return new EmbeddedLocalBroker(embedded, config.local().endpoint(),
+                    endpoint -> MqttLinks.create(endpoint, "local", INTAKE_RECEIVE_MAXIMUM), metrics);
+        }
         MqttLink link = MqttLinks.create(config.local().endpoint(), "local", INTAKE_RECEIVE_MAXIMUM);
         String clientId = config.local().endpoint().clientId();
-        if (config.local().broker() instanceof EmbeddedBrokerConfig embedded) {
-            return new EmbeddedLocalBroker(embedded, link, clientId);
-        }
         ExternalBrokerConfig external = (ExternalBrokerConfig) config.local().broker();
         if (!link.supportsUserProperties() && !routes.downstreamSinks().isEmpty()) {
             log.atWarn().addKeyValue("broker", external.endpoint().displayUri())

@@ -85,6 +85,13 @@ class CliTest {
         ProcessBuilder builder = new ProcessBuilder(javaCommand("validate", "--config", example.toString()))
                 .redirectErrorStream(true);
         builder.environment().put("CLOUD_MQTT_PASSWORD", "example-secret-value");
+        // production.yaml names TLS and password files under ${EDGEBRIDGE_ETC}
+        Path etc = Files.createDirectories(dir.resolve("etc"));
+        for (String file : List.of("broker.crt", "broker.key", "devices-ca.pem")) {
+            Files.writeString(etc.resolve(file), "PEM");
+        }
+        Files.writeString(etc.resolve("passwd"), "# no devices yet\n");
+        builder.environment().put("EDGEBRIDGE_ETC", etc.toString());
         Process process = builder.start();
         String output = new String(process.getInputStream().readAllBytes());
         assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();

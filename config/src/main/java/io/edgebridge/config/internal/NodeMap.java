@@ -188,6 +188,33 @@ public final class NodeMap implements ConfigMap {
         return items;
     }
 
+    /** The items of a list of single values (a single value counts as a list of one). */
+    public Optional<List<Scalar>> scalars(String key) {
+        Optional<Node> node = node(key);
+        if (node.isEmpty()) {
+            return Optional.empty();
+        }
+        List<Node> items = node.get() instanceof SequenceNode seq ? seq.getValue() : List.of(node.get());
+        List<Scalar> result = new java.util.ArrayList<>();
+        boolean ok = true;
+        for (int i = 0; i < items.size(); i++) {
+            String path = node.get() instanceof SequenceNode ? itemPath(childPath(key), i) : childPath(key);
+            if (!(items.get(i) instanceof ScalarNode scalar) || YamlDocument.isNull(items.get(i))) {
+                problemAt(locate(items.get(i), path), "expected a single value, not a "
+                        + (YamlDocument.isNull(items.get(i)) ? "missing one" : kind(items.get(i))));
+                ok = false;
+                continue;
+            }
+            Substitution.Result value = context.values().value(scalar);
+            if (value.failed()) {
+                ok = false;
+                continue;
+            }
+            result.add(new Scalar(value.value(), locate(scalar, path), value.references(), Scalar.isSecretKey(key)));
+        }
+        return ok ? Optional.of(result) : Optional.empty();
+    }
+
     static String kind(Node node) {
         if (node instanceof MappingNode) {
             return "mapping";

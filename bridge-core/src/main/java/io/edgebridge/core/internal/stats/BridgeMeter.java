@@ -41,7 +41,13 @@ public enum BridgeMeter {
             "Switches of a failover group from one member to another. reason: failures, disconnected, switch-back",
             "sink", "from", "to", "reason"),
     SPOOL_ENTRIES("edgebridge.spool.entries", "messages", "Entries stored in the spool"),
-    SPOOL_BYTES("edgebridge.spool.bytes", "bytes", "Message bytes stored in the spool");
+    SPOOL_BYTES("edgebridge.spool.bytes", "bytes", "Message bytes stored in the spool"),
+    LOCAL_REFUSED("edgebridge.local.refused", "",
+            "What the embedded broker refused a client. action: connect, publish, subscribe; reason: bad-credentials"
+                    + " (unknown user or wrong password), anonymous (no user name while allowAnonymous is false),"
+                    + " bridge-client-id (the bridge's client id without its secret), not-authorized (outside the"
+                    + " client's permissions)",
+            "action", "reason");
 
     private final String meterName;
     private final String unit;

@@ -52,6 +52,14 @@ public final class BridgeMetrics {
         return counter(BridgeMeter.DEAD_LETTERED, routeSink(direction, route, sink).and("reason", reason));
     }
 
+    /** Counted without a base unit, so Prometheus shows {@code edgebridge_local_refused_total}. */
+    public Counter localRefused(String action, String reason) {
+        return Counter.builder(BridgeMeter.LOCAL_REFUSED.meterName())
+                .description(BridgeMeter.LOCAL_REFUSED.description())
+                .tags("action", action, "reason", reason)
+                .register(registry);
+    }
+
     public Timer latency(Direction direction, String route, String sink) {
         return Timer.builder(BridgeMeter.LATENCY.meterName())
                 .description(BridgeMeter.LATENCY.description())
