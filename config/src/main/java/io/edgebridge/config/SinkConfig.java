@@ -1,5 +1,7 @@
 package io.edgebridge.config;
 
+import java.util.Optional;
+
 /**
  * One entry of {@code sinks}.
  *
@@ -8,8 +10,16 @@ package io.edgebridge.config;
  * @param maxInFlight messages sent to the sink and not yet acknowledged, at most
  * @param options     what the type's {@link SinkType#parseOptions} returned
  * @param location    where the sink is defined
+ * @param required    whether the bridge's readiness depends on this sink
+ * @param probe       the sink's probe, if configured
  */
-public record SinkConfig(String name, String type, int maxInFlight, Object options, Location location) {
+public record SinkConfig(String name, String type, int maxInFlight, Object options, Location location,
+        boolean required, Optional<ProbeConfig> probe) {
+
+    /** A required sink without a probe. */
+    public SinkConfig(String name, String type, int maxInFlight, Object options, Location location) {
+        this(name, type, maxInFlight, options, location, true, Optional.empty());
+    }
 
     /** The type-specific options, as the sink type parsed them. */
     public <T> T options(Class<T> type) {

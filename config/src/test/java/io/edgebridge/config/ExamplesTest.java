@@ -101,6 +101,10 @@ class ExamplesTest {
             "spool: {maxBytes: 1.5GB, maxAge: 0, whenFull: refuse-new}",
             "spool: {whenFull: \"${SPOOL_WHEN_FULL}\"}",
             "routes:\n  - {name: a, direction: \"${DIRECTION}\", from: a, sink: s, topic: t}",
+            "admin: {enabled: false, address: 0.0.0.0, port: 0, readyWindow: 3s}",
+            "sinks:\n  out: {type: file, path: x, required: false, probe: {topic: p/probe, interval: 10s}}",
+            "sinks:\n  cloud: {type: mqtt, uri: \"mqtt://h\", probe: {topic: p}}",
+            "sinks:\n  hub: {type: azure-iot-hub, connectionString: x, required: \"${HUB_REQUIRED}\", probe: {topic: p}}",
     })
     void theSchemaAcceptsWhatTheLoaderAccepts(String yaml) throws IOException {
         assertThat(validate(yaml)).isEmpty();
@@ -136,6 +140,12 @@ class ExamplesTest {
             "routes:\n  - {from: a, sink: s, topic: t}",
             "routes:\n  - {name: d, direction: downstream, from: c, to: l}",
             "routes:\n  - {name: d, direction: downstream, from: {sink: s, topic: c}, to: {topic: l, qos: 1}}",
+            "admin: {port: 70000}",
+            "admin: {prot: 9090}",
+            "admin: {enabled: yes}",
+            "sinks:\n  out: {type: file, path: x, probe: {interval: 10s}}",
+            "sinks:\n  out: {type: file, path: x, probe: {topic: a/#}}",
+            "sinks:\n  out: {type: file, path: x, probe: {topic: p, every: 1s}}",
     })
     void theSchemaRejectsMistakes(String yaml) throws IOException {
         assertThat(validate(yaml)).isNotEmpty();

@@ -6,10 +6,13 @@ import io.edgebridge.config.ExternalBrokerConfig;
 import io.edgebridge.config.SinkConfig;
 import io.edgebridge.core.api.Sink;
 import io.edgebridge.core.api.SinkFactory;
+import io.edgebridge.core.internal.admin.AdminServer;
 import io.edgebridge.core.internal.delivery.DeadLetters;
 import io.edgebridge.core.internal.delivery.DownstreamRouter;
 import io.edgebridge.core.internal.delivery.SinkPump;
 import io.edgebridge.core.internal.delivery.UpstreamIntake;
+import io.edgebridge.core.internal.health.HealthMonitor;
+import io.edgebridge.core.internal.health.SinkSample;
 import io.edgebridge.core.internal.local.EmbeddedLocalBroker;
 import io.edgebridge.core.internal.local.ExternalLocalBroker;
 import io.edgebridge.core.internal.local.LocalBroker;
@@ -24,10 +27,14 @@ import io.edgebridge.core.internal.stats.BridgeMetrics;
 import io.edgebridge.core.internal.stats.StatsLog;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
@@ -64,6 +71,15 @@ public final class Bridge {
     private final AtomicBoolean started = new AtomicBoolean();
     private final AtomicBoolean stopped = new AtomicBoolean();
     private final CompletableFuture<Void> terminated = new CompletableFuture<>();
+    private final HealthMonitor health;
+    private final Instant configLoadedAt = Instant.now();
+
+    /** Read by health checks and the admin server on other threads: replaced whole, never mutated. */
+    private volatile Map<String, Sink> sinkView = Map.of();
+    private volatile Map<String, SinkPump> pumpView = Map.of();
+    private volatile int configVersion = 1;
+    private volatile Instant startedAt = Instant.now();
+    private volatile AdminServer admin;
 
     private Spool spool;
     private LocalBroker local;
@@ -79,6 +95,9 @@ public final class Bridge {
             t.setDaemon(true);
             return t;
         });
+        this.health = new HealthMonitor(this::sinkSamples, this::isLocalConnected,
+                () -> this.config.admin().readyWindow(), config.local().endpoint().clientId(), metrics,
+                System::currentTimeMillis);
     }
 
     /** Starts everything; on failure, whatever was started is stopped again and the error is thrown. */
@@ -128,6 +147,7 @@ public final class Bridge {
             }
         }
         forgetRemovedCursors();
+        publishComponents();
 
         for (Sink sink : sinks.values()) {
             sink.start().toCompletableFuture().get(30, TimeUnit.SECONDS);
@@ -144,6 +164,13 @@ public final class Bridge {
         long interval = config.stats().logInterval().toMillis();
         if (interval > 0) {
             scheduler.scheduleAtFixedRate(stats, interval, interval, TimeUnit.MILLISECONDS);
+        }
+        metrics.gauge(BridgeMeter.LOCAL_CONNECTED, () -> isLocalConnected() ? 1 : 0);
+        MqttLinks.eventLoopMetrics().bindTo(metrics.registry());
+        startedAt = Instant.now();
+        health.start(scheduler);
+        if (config.admin().enabled()) {
+            admin = AdminServer.start(config.admin(), this);
         }
         log.atInfo().addKeyValue("config", config.fingerprint())
                 .log("EdgeBridge started: {} routes, {} sinks, spool {} messages ({} bytes)", config.routes().size(),
@@ -170,6 +197,29 @@ public final class Bridge {
             log.atWarn().addKeyValue("broker", config.local().endpoint().displayUri())
                     .log("local broker not reachable yet; messages are taken from it as soon as it is");
         }
+    }
+
+    /** Makes the current sinks and pumps visible to health checks and the admin server. */
+    private void publishComponents() {
+        sinkView = Collections.unmodifiableMap(new LinkedHashMap<>(sinks));
+        pumpView = Collections.unmodifiableMap(new LinkedHashMap<>(pumps));
+    }
+
+    /** What health checks read about each current sink, fresh every time. */
+    private List<SinkSample> sinkSamples() {
+        Map<String, Sink> current = sinkView;
+        Map<String, SinkPump> currentPumps = pumpView;
+        List<SinkSample> samples = new ArrayList<>(current.size());
+        for (SinkConfig sinkConfig : config.sinks().values()) {
+            Sink sink = current.get(sinkConfig.name());
+            if (sink == null) {
+                continue;
+            }
+            SinkPump pump = currentPumps.get(sinkConfig.name());
+            samples.add(pump == null ? new SinkSample(sinkConfig, sink, 0, 0, 0)
+                    : new SinkSample(sinkConfig, sink, pump.inFlight(), pump.backlog(), pump.lastSuccessAt()));
+        }
+        return samples;
     }
 
     private LocalBroker createLocalBroker() throws Exception {
@@ -253,6 +303,7 @@ public final class Bridge {
             return;
         }
         log.info("EdgeBridge stopping");
+        health.stop(); // /health/* answer 503 from now on; the admin server itself closes last
         try {
             if (intake != null) {
                 intake.stop();
@@ -285,6 +336,10 @@ public final class Bridge {
             }
             log.info("EdgeBridge stopped");
         } finally {
+            AdminServer server = admin;
+            if (server != null) {
+                server.close();
+            }
             terminated.complete(null);
         }
     }
@@ -296,6 +351,51 @@ public final class Bridge {
 
     public BridgeMetrics metrics() {
         return metrics;
+    }
+
+    /** The configuration running now. */
+    public BridgeConfig config() {
+        return config;
+    }
+
+    /** 1 for the configuration the bridge started with, one more for every reload. */
+    public int configVersion() {
+        return configVersion;
+    }
+
+    /** When the running configuration was loaded. */
+    public Instant configLoadedAt() {
+        return configLoadedAt;
+    }
+
+    /** When the bridge finished starting (or was created, before that). */
+    public Instant startedAt() {
+        return startedAt;
+    }
+
+    /** The sinks running now, by name; a snapshot (a reload may replace them). */
+    public Map<String, Sink> sinks() {
+        return sinkView;
+    }
+
+    /** The pumps running now, by sink name; a snapshot (a reload may replace them). */
+    public Map<String, SinkPump> pumps() {
+        return pumpView;
+    }
+
+    public HealthMonitor health() {
+        return health;
+    }
+
+    /** The admin server's port, once it listens. */
+    public OptionalInt adminPort() {
+        AdminServer server = admin;
+        return server == null ? OptionalInt.empty() : OptionalInt.of(server.port());
+    }
+
+    /** The admin server, once it listens (not with {@code admin.enabled: false}). */
+    public Optional<AdminServer> adminServer() {
+        return Optional.ofNullable(admin);
     }
 
     public boolean isLocalConnected() {

@@ -1,5 +1,6 @@
 package io.edgebridge.config.internal;
 
+import io.edgebridge.config.AdminConfig;
 import io.edgebridge.config.BridgeConfig;
 import io.edgebridge.config.ConfigException;
 import io.edgebridge.config.DeadLetterConfig;
@@ -32,10 +33,12 @@ final class ConfigAssembler {
     static final String SPOOL = "spool";
     static final String DEAD_LETTER = "deadLetter";
     static final String STATS = "stats";
+    static final String ADMIN = "admin";
     static final String SINKS = "sinks";
     static final String ROUTES = "routes";
-    static final List<String> SINGLETONS = List.of(DATA_DIR, LOCAL, SPOOL, DEAD_LETTER, STATS);
-    static final Set<String> TOP_LEVEL_KEYS = Set.of(DATA_DIR, LOCAL, SPOOL, DEAD_LETTER, STATS, SINKS, ROUTES);
+    static final List<String> SINGLETONS = List.of(DATA_DIR, LOCAL, SPOOL, DEAD_LETTER, STATS, ADMIN);
+    static final Set<String> TOP_LEVEL_KEYS = Set.of(DATA_DIR, LOCAL, SPOOL, DEAD_LETTER, STATS, ADMIN, SINKS,
+            ROUTES);
 
     private final ReadContext context;
     private final SinkCatalog catalog;
@@ -62,6 +65,7 @@ final class ConfigAssembler {
         SpoolConfig spool = SectionReader.spool(section(owners, SPOOL), dataDir);
         DeadLetterConfig deadLetter = SectionReader.deadLetter(section(owners, DEAD_LETTER));
         StatsConfig stats = SectionReader.stats(section(owners, STATS));
+        AdminConfig admin = SectionReader.admin(section(owners, ADMIN));
         Map<String, SinkConfig> sinks = readSinks();
         List<RouteConfig> routes = readRoutes();
         Problems problems = context.problems();
@@ -69,7 +73,7 @@ final class ConfigAssembler {
             throw new ConfigException(problems.errors());
         }
         Warnings.check(sinks.values(), routes, problems);
-        return new BridgeConfig(dataDir, local.get(), spool, deadLetter, stats, sinks, routes, problems.warnings(),
+        return new BridgeConfig(dataDir, local.get(), spool, deadLetter, stats, admin, sinks, routes, problems.warnings(),
                 files, fingerprint);
     }
 
