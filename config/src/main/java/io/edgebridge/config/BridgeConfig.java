@@ -14,6 +14,7 @@ import java.util.Optional;
  * @param deadLetter  where messages a sink will never accept go
  * @param stats       periodic stats logging
  * @param reload      whether the running bridge watches its files for changes
+ * @param admin       the HTTP server for metrics, health and status
  * @param sinks       sinks by name, in declaration order
  * @param routes      routes in declaration order (upstream and downstream)
  * @param warnings    things that are allowed but probably not what the operator wants
@@ -27,6 +28,7 @@ public record BridgeConfig(
         DeadLetterConfig deadLetter,
         StatsConfig stats,
         ReloadConfig reload,
+        AdminConfig admin,
         Map<String, SinkConfig> sinks,
         List<RouteConfig> routes,
         List<ConfigProblem> warnings,

@@ -1,5 +1,7 @@
 package io.edgebridge.config;
 
+import java.util.Optional;
+
 /**
  * One entry of {@code sinks}.
  *
@@ -10,8 +12,16 @@ package io.edgebridge.config;
  * @param options     what the type's {@link SinkType#parseOptions} returned; {@link FailoverOptions}
  *                    for a failover group
  * @param location    where the sink is defined
+ * @param required    whether the bridge's readiness depends on this sink
+ * @param probe       the sink's probe, if configured
  */
-public record SinkConfig(String name, String type, int maxInFlight, Object options, Location location) {
+public record SinkConfig(String name, String type, int maxInFlight, Object options, Location location,
+        boolean required, Optional<ProbeConfig> probe) {
+
+    /** A required sink without a probe. */
+    public SinkConfig(String name, String type, int maxInFlight, Object options, Location location) {
+        this(name, type, maxInFlight, options, location, true, Optional.empty());
+    }
 
     /** Whether {@code other} has the same settings (wherever it is written). */
     public boolean sameSettings(SinkConfig other) {
@@ -19,7 +29,7 @@ public record SinkConfig(String name, String type, int maxInFlight, Object optio
     }
 
     private SinkConfig withoutLocation() {
-        return new SinkConfig(name, type, maxInFlight, options, null);
+        return new SinkConfig(name, type, maxInFlight, options, null, required, probe);
     }
 
     /** The type-specific options, as the sink type parsed them. */

@@ -130,6 +130,10 @@ class ExamplesTest {
             "spool: {whenFull: \"${SPOOL_WHEN_FULL}\"}",
             "routes:\n  - {name: a, direction: \"${DIRECTION}\", from: a, sink: s, topic: t}",
             "sinks:\n  g: {type: failover, members: [a, \"${B}\"], switchAfterFailures: \"5\", switchBackAfter: 0}",
+            "admin: {enabled: false, address: 0.0.0.0, port: 0, readyWindow: 3s}",
+            "sinks:\n  out: {type: file, path: x, required: false, probe: {topic: p/probe, interval: 10s}}",
+            "sinks:\n  cloud: {type: mqtt, uri: \"mqtt://h\", probe: {topic: p}}",
+            "sinks:\n  hub: {type: azure-iot-hub, connectionString: x, required: \"${HUB_REQUIRED}\", probe: {topic: p}}",
     })
     void theSchemaAcceptsWhatTheLoaderAccepts(String yaml) throws IOException {
         assertThat(validate(yaml)).isEmpty();
@@ -175,6 +179,12 @@ class ExamplesTest {
             "sinks:\n  g: {type: failover, members: [a, a]}",
             "sinks:\n  g: {type: failover, members: [a, b], switchAfterFailures: 0}",
             "sinks:\n  g: {type: failover, members: [a, b], uri: \"mqtt://h\"}",
+            "admin: {port: 70000}",
+            "admin: {prot: 9090}",
+            "admin: {enabled: yes}",
+            "sinks:\n  out: {type: file, path: x, probe: {interval: 10s}}",
+            "sinks:\n  out: {type: file, path: x, probe: {topic: a/#}}",
+            "sinks:\n  out: {type: file, path: x, probe: {topic: p, every: 1s}}",
     })
     void theSchemaRejectsMistakes(String yaml) throws IOException {
         assertThat(validate(yaml)).isNotEmpty();

@@ -5,7 +5,9 @@ import io.edgebridge.config.ConfigLoader;
 import io.edgebridge.core.api.SinkFactory;
 import io.edgebridge.core.internal.Bridge;
 import io.edgebridge.core.internal.ConfigReloader;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.edgebridge.core.internal.stats.JvmMeters;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -38,7 +40,9 @@ final class RunCommand implements Callable<Integer> {
             return Main.EXIT_INVALID_CONFIG;
         }
         log.info("{} starting with {}", VersionCommand.describe(), config.path());
-        Bridge bridge = new Bridge(loaded, factories, new SimpleMeterRegistry());
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        JvmMeters.bindTo(registry); // for the life of the process
+        Bridge bridge = new Bridge(loaded, factories, registry);
         CountDownLatch stopRequested = new CountDownLatch(1);
         Signals.onTermination(stopRequested::countDown);
         // Safety net for exits that bypass the signal handlers (System.exit elsewhere, signal API missing).

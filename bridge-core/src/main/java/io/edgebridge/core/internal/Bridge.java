@@ -8,10 +8,13 @@ import io.edgebridge.config.FailoverOptions;
 import io.edgebridge.config.SinkConfig;
 import io.edgebridge.core.api.Sink;
 import io.edgebridge.core.api.SinkFactory;
+import io.edgebridge.core.internal.admin.AdminServer;
 import io.edgebridge.core.internal.delivery.DeadLetters;
 import io.edgebridge.core.internal.delivery.DownstreamRouter;
 import io.edgebridge.core.internal.delivery.SinkPump;
 import io.edgebridge.core.internal.delivery.UpstreamIntake;
+import io.edgebridge.core.internal.health.HealthMonitor;
+import io.edgebridge.core.internal.health.SinkSample;
 import io.edgebridge.core.internal.local.EmbeddedLocalBroker;
 import io.edgebridge.core.internal.local.ExternalLocalBroker;
 import io.edgebridge.core.internal.local.LocalBroker;
@@ -37,6 +40,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -78,6 +82,9 @@ public final class Bridge {
     private volatile Instant configLoadedAt = Instant.now();
     /** The running sinks in configuration order: an immutable snapshot, replaced on every change. */
     private volatile Map<String, SinkRuntime> runtimes = Map.of();
+    private final HealthMonitor health;
+    private volatile Instant startedAt = Instant.now();
+    private volatile AdminServer admin;
 
     private Spool spool;
     private LocalBroker local;
@@ -95,6 +102,9 @@ public final class Bridge {
             t.setDaemon(true);
             return t;
         });
+        this.health = new HealthMonitor(this::sinkSamples, this::isLocalConnected,
+                () -> this.config.admin().readyWindow(), config.local().endpoint().clientId(), metrics,
+                System::currentTimeMillis);
     }
 
     /** Starts everything; on failure, whatever was started is stopped again and the error is thrown. */
@@ -131,6 +141,13 @@ public final class Bridge {
         awaitIntake(local.start(intake, routes.intakeSubscriptions()));
 
         scheduleStats();
+        metrics.gauge(BridgeMeter.LOCAL_CONNECTED, () -> isLocalConnected() ? 1 : 0);
+        MqttLinks.eventLoopMetrics().bindTo(metrics.registry());
+        startedAt = Instant.now();
+        health.start(scheduler);
+        if (config.admin().enabled()) {
+            admin = AdminServer.start(config.admin(), this);
+        }
         log.atInfo().addKeyValue("config", config.fingerprint()).addKeyValue("configVersion", configVersion)
                 .log("EdgeBridge started: {} routes, {} sinks, spool {} messages ({} bytes)", config.routes().size(),
                         runtimes.size(), spool.entryCount(), spool.bytes());
@@ -292,9 +309,12 @@ public final class Bridge {
             if (!current.deadLetter().equals(next.deadLetter())) {
                 needRestart.add("deadLetter");
             }
+            if (!current.admin().equals(next.admin())) {
+                needRestart.add("admin");
+            }
             // Keep what cannot change at run time, so status and the next diff describe what runs.
             BridgeConfig effective = new BridgeConfig(current.dataDir(), current.local(), current.spool(),
-                    current.deadLetter(), next.stats(), next.reload(), next.sinks(), next.routes(), next.warnings(),
+                    current.deadLetter(), next.stats(), next.reload(), current.admin(), next.sinks(), next.routes(), next.warnings(),
                     next.files(), next.fingerprint());
             RouteTable table = RouteTable.compile(effective, metrics);
 
@@ -559,6 +579,18 @@ public final class Bridge {
         });
     }
 
+    /** What health checks read about each current sink, fresh every time. */
+    private List<SinkSample> sinkSamples() {
+        List<SinkSample> samples = new ArrayList<>();
+        for (SinkRuntime runtime : runtimes.values()) {
+            SinkPump pump = runtime.pump;
+            samples.add(pump == null ? new SinkSample(runtime.config, runtime.sink, 0, 0, 0)
+                    : new SinkSample(runtime.config, runtime.sink, pump.inFlight(), pump.backlog(),
+                            pump.lastSuccessAt()));
+        }
+        return samples;
+    }
+
     private String stateSummary() {
         StringBuilder sb = new StringBuilder("config v").append(configVersion).append(" | spool entries=")
                 .append(spool.entryCount()).append(" bytes=").append(spool.bytes()).append(" | sinks");
@@ -585,12 +617,17 @@ public final class Bridge {
             return;
         }
         log.info("EdgeBridge stopping");
+        health.stop(); // /health/* answer 503 from now on; the admin server itself closes last
         try {
             synchronized (changes) {
                 doStop();
             }
             log.info("EdgeBridge stopped");
         } finally {
+            AdminServer server = admin;
+            if (server != null) {
+                server.close();
+            }
             terminated.complete(null);
         }
     }
@@ -646,6 +683,45 @@ public final class Bridge {
     /** Whether every sink reports a connection. */
     public boolean sinksConnected() {
         return runtimes.values().stream().allMatch(r -> r.sink.isConnected());
+    }
+
+    /** When the bridge finished starting (or was created, before that). */
+    public Instant startedAt() {
+        return startedAt;
+    }
+
+    /** The sinks running now, by name; a snapshot (a reload may replace them). */
+    public Map<String, Sink> sinks() {
+        Map<String, Sink> view = new LinkedHashMap<>();
+        runtimes.forEach((name, runtime) -> view.put(name, runtime.sink));
+        return Collections.unmodifiableMap(view);
+    }
+
+    /** The pumps running now, by sink name; a snapshot (a reload may replace them). */
+    public Map<String, SinkPump> pumps() {
+        Map<String, SinkPump> view = new LinkedHashMap<>();
+        runtimes.forEach((name, runtime) -> {
+            SinkPump pump = runtime.pump;
+            if (pump != null) {
+                view.put(name, pump);
+            }
+        });
+        return Collections.unmodifiableMap(view);
+    }
+
+    public HealthMonitor health() {
+        return health;
+    }
+
+    /** The admin server's port, once it listens. */
+    public OptionalInt adminPort() {
+        AdminServer server = admin;
+        return server == null ? OptionalInt.empty() : OptionalInt.of(server.port());
+    }
+
+    /** The admin server, once it listens (not with {@code admin.enabled: false}). */
+    public Optional<AdminServer> adminServer() {
+        return Optional.ofNullable(admin);
     }
 
     /** The running sink named {@code name}, if any (a reload may replace or remove it). */

@@ -14,7 +14,9 @@ import org.awaitility.Awaitility;
 
 /**
  * EdgeBridge in its own JVM ({@code Main run --config ...} on the test class path), so tests can
- * SIGKILL it or SIGTERM it like an operator would.
+ * SIGKILL it or SIGTERM it like an operator would. A config file without an {@code admin} section
+ * gets {@code admin: {port: 0}} appended, so parallel runs never collide on port 9090; the port
+ * bound is in the log ({@link #adminPort()}).
  */
 public final class BridgeProcess implements AutoCloseable {
 
@@ -38,6 +40,17 @@ public final class BridgeProcess implements AutoCloseable {
     }
 
     public BridgeProcess start() {
+        try {
+            if (Files.isRegularFile(config)) {
+                String yaml = Files.readString(config);
+                String adjusted = TestBridge.withEphemeralAdminPort(yaml);
+                if (!adjusted.equals(yaml)) {
+                    Files.writeString(config, adjusted);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(jvmArgs);
@@ -71,6 +84,21 @@ public final class BridgeProcess implements AutoCloseable {
                     return logText().substring((int) Math.min(logOffset, logText().length())).contains("EdgeBridge started");
                 });
         return this;
+    }
+
+    /** The admin server's port, from the newest "admin server listening" line of this run's log. */
+    public int adminPort() {
+        String text = logText();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("admin server listening on [^ ]+:(\\d+)")
+                .matcher(text.substring((int) Math.min(logOffset, text.length())));
+        int port = -1;
+        while (m.find()) {
+            port = Integer.parseInt(m.group(1));
+        }
+        if (port < 0) {
+            throw new IllegalStateException("no admin server in the log " + log);
+        }
+        return port;
     }
 
     public String logText() {

@@ -1,5 +1,6 @@
 package io.edgebridge.config.internal;
 
+import io.edgebridge.config.AdminConfig;
 import io.edgebridge.config.BridgeConfig;
 import io.edgebridge.config.ConfigException;
 import io.edgebridge.config.DeadLetterConfig;
@@ -34,10 +35,11 @@ final class ConfigAssembler {
     static final String DEAD_LETTER = "deadLetter";
     static final String STATS = "stats";
     static final String RELOAD = "reload";
+    static final String ADMIN = "admin";
     static final String SINKS = "sinks";
     static final String ROUTES = "routes";
-    static final List<String> SINGLETONS = List.of(DATA_DIR, LOCAL, SPOOL, DEAD_LETTER, STATS, RELOAD);
-    static final Set<String> TOP_LEVEL_KEYS = Set.of(DATA_DIR, LOCAL, SPOOL, DEAD_LETTER, STATS, RELOAD, SINKS,
+    static final List<String> SINGLETONS = List.of(DATA_DIR, LOCAL, SPOOL, DEAD_LETTER, STATS, RELOAD, ADMIN);
+    static final Set<String> TOP_LEVEL_KEYS = Set.of(DATA_DIR, LOCAL, SPOOL, DEAD_LETTER, STATS, RELOAD, ADMIN, SINKS,
             ROUTES);
 
     private final ReadContext context;
@@ -70,6 +72,7 @@ final class ConfigAssembler {
         DeadLetterConfig deadLetter = SectionReader.deadLetter(section(owners, DEAD_LETTER));
         StatsConfig stats = SectionReader.stats(section(owners, STATS));
         ReloadConfig reload = SectionReader.reload(section(owners, RELOAD));
+        AdminConfig admin = SectionReader.admin(section(owners, ADMIN));
         // Replicas share one configuration: their sinks' default client ids must differ too.
         boolean shared = local.flatMap(LocalConfig::sharedGroup).isPresent();
         Map<String, SinkConfig> sinks = readSinks(shared ? replicaDefaults : ClientIdDefaults.PLAIN);
@@ -79,7 +82,8 @@ final class ConfigAssembler {
             throw new ConfigException(problems.errors());
         }
         Warnings.check(sinks.values(), routes, local.get().sharedGroup(), problems);
-        return new BridgeConfig(dataDir, local.get(), spool, deadLetter, stats, reload, sinks, routes, problems.warnings(),
+        return new BridgeConfig(dataDir, local.get(), spool, deadLetter, stats, reload, admin, sinks, routes,
+                problems.warnings(),
                 files, fingerprint);
     }
 

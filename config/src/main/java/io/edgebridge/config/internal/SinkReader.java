@@ -2,19 +2,29 @@ package io.edgebridge.config.internal;
 
 import io.edgebridge.config.FailoverOptions;
 import io.edgebridge.config.Location;
+import io.edgebridge.config.ProbeConfig;
 import io.edgebridge.config.SinkConfig;
 import io.edgebridge.config.SinkType;
+import io.edgebridge.config.template.Topics;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.Node;
 
-/** One entry of {@code sinks}: its name, {@code type}, {@code maxInFlight} and the type's own options. */
+/**
+ * One entry of {@code sinks}: its name, the common keys ({@code type}, {@code maxInFlight},
+ * {@code required}, {@code probe}) and the type's own options.
+ */
 final class SinkReader {
 
     static final String TYPE = "type";
     static final String MAX_IN_FLIGHT = "maxInFlight";
+    static final String REQUIRED = "required";
+    static final String PROBE = "probe";
+    static final Set<String> COMMON_KEYS = Set.of(TYPE, MAX_IN_FLIGHT, REQUIRED, PROBE);
+    static final Duration DEFAULT_PROBE_INTERVAL = Duration.ofSeconds(30);
 
     private SinkReader() {
     }
@@ -47,9 +57,23 @@ final class SinkReader {
             return Optional.empty(); // the other keys depend on the type
         }
         int maxInFlight = m.integer(MAX_IN_FLIGHT, 1000, 1, 100_000);
+        boolean required = m.bool(REQUIRED, true);
+        Optional<ProbeConfig> probe = m.mapping(PROBE).flatMap(p -> probe(p, sinkType));
         Object options = sinkType.parseOptions(name,
-                m.alsoAllowing(Set.of(TYPE, MAX_IN_FLIGHT)).withClientIdDefaults(clientIdDefaults));
-        return Optional.of(new SinkConfig(name, type, maxInFlight, options, m.location()));
+                m.alsoAllowing(COMMON_KEYS).withClientIdDefaults(clientIdDefaults));
+        return Optional.of(new SinkConfig(name, type, maxInFlight, options, m.location(), required, probe));
+    }
+
+    private static Optional<ProbeConfig> probe(NodeMap p, SinkType sinkType) {
+        p.checkKeys(Set.of("topic", "interval"));
+        String topic = p.requiredString("topic");
+        Duration interval = p.duration("interval", DEFAULT_PROBE_INTERVAL, Duration.ofSeconds(1), SectionReader.NO_LIMIT);
+        if (topic.isEmpty()) {
+            return Optional.empty();
+        }
+        Optional<String> problem = Topics.checkTopicName(topic, sinkType.allowsDollarTopics());
+        problem.ifPresent(why -> p.problem("topic", "expected a topic name to publish to: " + why));
+        return problem.isPresent() ? Optional.empty() : Optional.of(new ProbeConfig(topic, interval));
     }
 
     private static void reportUnknownType(NodeMap m, SinkCatalog catalog) {

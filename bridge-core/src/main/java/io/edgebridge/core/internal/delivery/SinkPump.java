@@ -86,6 +86,8 @@ public final class SinkPump {
 
     private volatile int outstanding;
     private volatile long cursor;
+    /** Epoch ms of the last acknowledged send, 0 before the first: read by health checks. */
+    private volatile long lastSuccessAt;
     private volatile boolean stopping;
 
     public SinkPump(String name, Sink sink, SinkRoutes routes, Spool spool, DeadLetters deadLetters,
@@ -137,6 +139,11 @@ public final class SinkPump {
     /** Messages sent and not yet acknowledged. */
     public int inFlight() {
         return outstanding;
+    }
+
+    /** When the sink last acknowledged a send (epoch ms), or 0 if it has not since the pump started. */
+    public long lastSuccessAt() {
+        return lastSuccessAt;
     }
 
     /** Everything below this sequence number is done for this sink. */
@@ -255,8 +262,9 @@ public final class SinkPump {
         if (error == null) {
             target.meters().forwarded().increment();
             target.meters().forwardedBytes().increment(send.message.payload().length);
-            target.meters().latency().record(
-                    Math.max(0, System.currentTimeMillis() - send.delivery.entry.receivedAt()), TimeUnit.MILLISECONDS);
+            long now = System.currentTimeMillis();
+            target.meters().latency().record(Math.max(0, now - send.delivery.entry.receivedAt()), TimeUnit.MILLISECONDS);
+            lastSuccessAt = now;
             if (consecutiveRetries > 0) {
                 log.atInfo().addKeyValue("sink", name).log("sends succeed again after {} failed attempts",
                         consecutiveRetries);

@@ -110,7 +110,7 @@ public final class FailoverSink implements Sink {
             int index = i;
             gauges.add(Gauge.builder(BridgeMeter.FAILOVER_ACTIVE.meterName(), this, s -> s.active == index ? 1 : 0)
                     .description(BridgeMeter.FAILOVER_ACTIVE.description())
-                    .baseUnit(BridgeMeter.FAILOVER_ACTIVE.unit())
+                    .baseUnit(BridgeMeter.FAILOVER_ACTIVE.baseUnit())
                     .tags("sink", name, "member", members.get(i).name())
                     .register(registry));
         }
@@ -271,7 +271,7 @@ public final class FailoverSink implements Sink {
         String toName = members.get(to).name();
         Counter.builder(BridgeMeter.FAILOVER_SWITCHES.meterName())
                 .description(BridgeMeter.FAILOVER_SWITCHES.description())
-                .baseUnit(BridgeMeter.FAILOVER_SWITCHES.unit())
+                .baseUnit(BridgeMeter.FAILOVER_SWITCHES.baseUnit())
                 .tags("sink", name, "from", fromName, "to", toName, "reason", reason.tag)
                 .register(registry).increment();
         List<CompletableFuture<Void>> handBack = reason == Reason.SWITCH_BACK ? List.of() : drain(from);
