@@ -13,6 +13,8 @@ import java.util.Optional;
  * @param spool       the durable upstream buffer
  * @param deadLetter  where messages a sink will never accept go
  * @param stats       periodic stats logging
+ * @param reload      whether the running bridge watches its files for changes
+ * @param admin       the HTTP server for metrics, health and status
  * @param sinks       sinks by name, in declaration order
  * @param routes      routes in declaration order (upstream and downstream)
  * @param warnings    things that are allowed but probably not what the operator wants
@@ -25,6 +27,8 @@ public record BridgeConfig(
         SpoolConfig spool,
         DeadLetterConfig deadLetter,
         StatsConfig stats,
+        ReloadConfig reload,
+        AdminConfig admin,
         Map<String, SinkConfig> sinks,
         List<RouteConfig> routes,
         List<ConfigProblem> warnings,

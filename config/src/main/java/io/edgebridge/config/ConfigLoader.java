@@ -1,8 +1,11 @@
 package io.edgebridge.config;
 
 import io.edgebridge.config.internal.ConfigReader;
+import io.edgebridge.config.internal.Input;
+import io.edgebridge.config.internal.Problems;
 import java.nio.file.Path;
 import java.util.Collection;
+import java.util.List;
 import java.util.function.Function;
 
 /**
@@ -29,6 +32,18 @@ public final class ConfigLoader {
     /** Loads a YAML file or a directory of YAML files. */
     public BridgeConfig load(Path fileOrDirectory) throws ConfigException {
         return reader.load(fileOrDirectory);
+    }
+
+    /**
+     * The fingerprint of the files {@link #load} would read now, without parsing them: equal to
+     * {@link BridgeConfig#fingerprint()} of a successful load of the same bytes, and different
+     * whenever one of the files changes, appears or goes away (for watching them cheaply).
+     */
+    public static String filesFingerprint(Path fileOrDirectory) {
+        Problems problems = new Problems();
+        List<Input> inputs = Input.read(fileOrDirectory, problems);
+        String fingerprint = Input.fingerprint(inputs);
+        return problems.hasErrors() ? fingerprint + "!" + problems.errors().size() : fingerprint;
     }
 
     /** Loads configuration text that did not come from a file (tests, a module twin). */

@@ -1,5 +1,7 @@
 package io.edgebridge.config;
 
+import java.util.Optional;
+
 /**
  * The local broker devices publish to, and how the bridge connects to it.
  *
@@ -9,4 +11,9 @@ package io.edgebridge.config;
  *                 dead letters) and, unless intake is in-process, for intake
  */
 public record LocalConfig(LocalBrokerConfig broker, MqttEndpointConfig endpoint) {
+
+    /** {@code local.sharedGroup}: set only with an external broker. */
+    public Optional<String> sharedGroup() {
+        return broker instanceof ExternalBrokerConfig external ? external.sharedGroup() : Optional.empty();
+    }
 }

@@ -14,8 +14,9 @@ public interface SinkType {
     String type();
 
     /**
-     * Reads the type's own keys from the mapping of the sink {@code sinkName} ({@code type} and
-     * {@code maxInFlight} are read by the loader and always allowed by {@code checkKeys}) and returns an immutable options object. Every problem is reported
+     * Reads the type's own keys from the mapping of the sink {@code sinkName} (the common keys
+     * {@code type}, {@code maxInFlight}, {@code required} and {@code probe} are read by the loader and
+     * always allowed by {@code checkKeys}) and returns an immutable options object. Every problem is reported
      * through {@code options} (which also rejects unknown keys via {@link ConfigMap#checkKeys});
      * when there are problems the return value is discarded.
      */

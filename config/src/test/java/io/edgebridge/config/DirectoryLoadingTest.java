@@ -67,6 +67,22 @@ class DirectoryLoadingTest {
     }
 
     @Test
+    void filesFingerprint_matchesTheLoadedFingerprint_andChangesWithAnyFile() throws Exception {
+        write("a.yaml", LOCAL + SINKS);
+        write("b.yaml", ROUTES);
+
+        String before = ConfigLoader.filesFingerprint(dir);
+        assertThat(before).isEqualTo(TestSinkTypes.loader().load(dir).fingerprint());
+        write("c.yml", "# a comment is a change too\n");
+        String added = ConfigLoader.filesFingerprint(dir);
+        assertThat(added).isNotEqualTo(before);
+        write("b.yaml", ROUTES + "\n");
+        assertThat(ConfigLoader.filesFingerprint(dir)).isNotEqualTo(added);
+        write("notes.txt", "not configuration");
+        assertThat(ConfigLoader.filesFingerprint(dir)).isEqualTo(TestSinkTypes.loader().load(dir).fingerprint());
+    }
+
+    @Test
     void aSectionMayAppearInOneFileOnly() throws IOException {
         write("a.yaml", LOCAL + SINKS + ROUTES);
         Path second = write("b.yaml", "stats: {logInterval: 5s}\n" + LOCAL);

@@ -13,10 +13,14 @@ import com.networknt.schema.ValidationMessage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -42,12 +46,34 @@ class ExamplesTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"edgebridge.yaml", "mqtt-bridge.yaml", "conf.d"})
+    @ValueSource(strings = {"edgebridge.yaml", "mqtt-bridge.yaml", "failover.yaml", "conf.d"})
     void loadsWithoutProblemsOrWarnings(String example) throws ConfigException {
         BridgeConfig config = TestSinkTypes.loader().load(EXAMPLES.resolve(example));
 
         assertThat(config.warnings()).isEmpty();
         assertThat(config.routes()).isNotEmpty();
+    }
+
+    /** The production example names files under ${EDGEBRIDGE_ETC}; here they are made in a temporary directory. */
+    @Test
+    void theProductionExampleLoads_withASecuredBroker(@TempDir Path etc) throws IOException, ConfigException {
+        for (String file : List.of("broker.crt", "broker.key", "devices-ca.pem")) {
+            Files.writeString(etc.resolve(file), "PEM");
+        }
+        Files.writeString(etc.resolve("passwd"), "dev1:$7$101$ymfzIwgGbxW13Dx4$W2vUHCDNR7WHxk49fTkDcqJLQZUagISAfGX1QPQQp59o"
+                + "Svh0Vdzhbb43T5fdJtP8pjGGzDAkAHI8UY7BikyRzA==\n");
+        Map<String, String> environment = new HashMap<>(TestSinkTypes.ENVIRONMENT);
+        environment.put("EDGEBRIDGE_ETC", etc.toString());
+
+        BridgeConfig config = TestSinkTypes.loader(environment).load(EXAMPLES.resolve("production.yaml"));
+
+        assertThat(config.warnings()).isEmpty();
+        EmbeddedBrokerConfig embedded = (EmbeddedBrokerConfig) config.local().broker();
+        assertThat(embedded.auth()).hasValueSatisfying(a -> assertThat(a.allowAnonymous()).isFalse());
+        assertThat(embedded.listeners()).extracting(BrokerListener::display)
+                .containsExactly("127.0.0.1:1883", "tls 0.0.0.0:8883");
+        assertThat(embedded.permissions()).hasValueSatisfying(rules -> assertThat(rules.get(0).publish())
+                .extracting(f -> f.text()).containsExactly("sensors/<clientId>/#"));
     }
 
     @Test
@@ -99,10 +125,17 @@ class ExamplesTest {
             "routes:\n  - {name: d, direction: downstream, sink: cloud, from: c/<x>, to: {topic: l/<x>, retain: true}}",
             "local:\n  broker: mqtts://h:8883\n  username: u\n  tls: {ca: /ca.pem}",
             "spool: {maxBytes: 1.5GB, maxAge: 0, whenFull: refuse-new}",
+            "local:\n  embedded:\n    listeners: [{port: 8883, tls: {certificate: c, privateKey: k, clientAuth: none}}]\n"
+                    + "    auth: {passwordFile: p}\n    permissions: [{users: u, publish: [a/<username>/#]}]",
             "spool: {whenFull: \"${SPOOL_WHEN_FULL}\"}",
             "routes:\n  - {name: a, direction: \"${DIRECTION}\", from: a, sink: s, topic: t}",
             "sinks:\n  cloud: {type: mqtt, uri: \"mqtt://h\", rateLimit: {messages: 100, bytes: 64KB}}",
             "sinks:\n  out: {type: file, path: x, rateLimit: {messages: \"${RATE}\"}}",
+            "sinks:\n  g: {type: failover, members: [a, \"${B}\"], switchAfterFailures: \"5\", switchBackAfter: 0}",
+            "admin: {enabled: false, address: 0.0.0.0, port: 0, readyWindow: 3s}",
+            "sinks:\n  out: {type: file, path: x, required: false, probe: {topic: p/probe, interval: 10s}}",
+            "sinks:\n  cloud: {type: mqtt, uri: \"mqtt://h\", probe: {topic: p}}",
+            "sinks:\n  hub: {type: azure-iot-hub, connectionString: x, required: \"${HUB_REQUIRED}\", probe: {topic: p}}",
     })
     void theSchemaAcceptsWhatTheLoaderAccepts(String yaml) throws IOException {
         assertThat(validate(yaml)).isEmpty();
@@ -133,6 +166,11 @@ class ExamplesTest {
             "local:\n  username: u",
             "local:\n  broker: mqtt://h\n  embedded: {port: 1}",
             "local:\n  embedded: {port: 70000}",
+            "local:\n  embedded: {port: 1883, listeners: [{port: 1884}]}",
+            "local:\n  embedded: {listeners: [{address: 0.0.0.0}]}",
+            "local:\n  embedded: {listeners: [{port: 8883, tls: {certificate: c.pem}}]}",
+            "local:\n  embedded: {auth: {allowAnonymous: false}}",
+            "local:\n  embedded: {permissions: [{clients: [a]}]}",
             "routes:\n  - {name: a, from: a, to: [{sink: s, topic: t, qos: 3}]}",
             "routes:\n  - {name: a, from: a, to: [{sink: s, topic: t, template: x}]}",
             "routes:\n  - {name: a, from: a, to: [{sink: s, topic: t, payload: template}]}",
@@ -142,6 +180,17 @@ class ExamplesTest {
             "routes:\n  - {from: a, sink: s, topic: t}",
             "routes:\n  - {name: d, direction: downstream, from: c, to: l}",
             "routes:\n  - {name: d, direction: downstream, from: {sink: s, topic: c}, to: {topic: l, qos: 1}}",
+            "sinks:\n  g: {type: failover}",
+            "sinks:\n  g: {type: failover, members: [a]}",
+            "sinks:\n  g: {type: failover, members: [a, a]}",
+            "sinks:\n  g: {type: failover, members: [a, b], switchAfterFailures: 0}",
+            "sinks:\n  g: {type: failover, members: [a, b], uri: \"mqtt://h\"}",
+            "admin: {port: 70000}",
+            "admin: {prot: 9090}",
+            "admin: {enabled: yes}",
+            "sinks:\n  out: {type: file, path: x, probe: {interval: 10s}}",
+            "sinks:\n  out: {type: file, path: x, probe: {topic: a/#}}",
+            "sinks:\n  out: {type: file, path: x, probe: {topic: p, every: 1s}}",
     })
     void theSchemaRejectsMistakes(String yaml) throws IOException {
         assertThat(validate(yaml)).isNotEmpty();

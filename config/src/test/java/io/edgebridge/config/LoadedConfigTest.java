@@ -40,7 +40,39 @@ class LoadedConfigTest {
         assertThat(config.deadLetter()).isEqualTo(
                 new DeadLetterConfig(Template.parse("edgebridge/dead-letter/<sink>/<route>"), 5));
         assertThat(config.stats()).isEqualTo(new StatsConfig(Duration.ofSeconds(60)));
+        assertThat(config.reload()).isEqualTo(new ReloadConfig(true, Duration.ofSeconds(2)));
+        assertThat(config.admin()).isEqualTo(new AdminConfig(true, "127.0.0.1", 9090, Duration.ofSeconds(30)));
+        assertThat(config.sinks().values()).allSatisfy(sink -> {
+            assertThat(sink.required()).isTrue();
+            assertThat(sink.probe()).isEmpty();
+        });
         assertThat(config.warnings()).isEmpty();
+    }
+
+    @Test
+    void adminAndTheCommonSinkKeysRequiredAndProbeAreRead() throws ConfigException {
+        BridgeConfig config = load(withDefaults("""
+                admin: {enabled: false, address: 0.0.0.0, port: 0, readyWindow: 3s}
+                sinks:
+                  cloud:
+                    type: mqtt
+                    uri: mqtt://broker.example.com:1883
+                    probe: {topic: gateways/gw-01/probe}
+                  out:
+                    type: file
+                    path: out/messages.jsonl
+                    required: false
+                    probe: {topic: probe, interval: 5m}
+                """));
+
+        assertThat(config.admin()).isEqualTo(new AdminConfig(false, "0.0.0.0", 0, Duration.ofSeconds(3)));
+        SinkConfig cloud = config.sink("cloud").orElseThrow();
+        assertThat(cloud.required()).isTrue();
+        assertThat(cloud.probe()).contains(new ProbeConfig("gateways/gw-01/probe", Duration.ofSeconds(30)));
+        SinkConfig out = config.sink("out").orElseThrow();
+        assertThat(out.required()).isFalse();
+        assertThat(out.probe()).contains(new ProbeConfig("probe", Duration.ofMinutes(5)));
+        assertThat(out.options(TestSinkTypes.FileOptions.class).path()).isEqualTo(Path.of("out/messages.jsonl"));
     }
 
     @Test
@@ -55,6 +87,7 @@ class LoadedConfigTest {
                 spool: {maxBytes: 1.5GB, maxAge: 0, whenFull: refuse-new}
                 deadLetter: {topic: "dl/<route>/<topic>", maxAttempts: 10}
                 stats: {logInterval: 0}
+                reload: {watch: false, interval: 10s}
                 """));
 
         assertThat(config.local().broker()).isEqualTo(new EmbeddedBrokerConfig("::", 1884,
@@ -69,6 +102,7 @@ class LoadedConfigTest {
         assertThat(config.deadLetter().topic().placeholderNames()).containsExactly("route", "topic");
         assertThat(config.deadLetter().maxAttempts()).isEqualTo(10);
         assertThat(config.stats().logInterval()).isZero();
+        assertThat(config.reload()).isEqualTo(new ReloadConfig(false, Duration.ofSeconds(10)));
     }
 
     @Test

@@ -165,7 +165,7 @@ class SinkTypeContractTest {
                 """));
 
         assertThat(e.problems()).singleElement().satisfies(p -> assertThat(p.message())
-                .isEqualTo("unknown sink type 'azure-iot-hub'; known types: cloud-iot, file, mqtt"));
+                .isEqualTo("unknown sink type 'azure-iot-hub'; known types: cloud-iot, failover, file, mqtt"));
     }
 
     @Test

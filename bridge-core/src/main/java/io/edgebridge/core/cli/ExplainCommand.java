@@ -1,6 +1,8 @@
 package io.edgebridge.core.cli;
 
 import io.edgebridge.config.BridgeConfig;
+import io.edgebridge.config.FailoverOptions;
+import io.edgebridge.config.SinkConfig;
 import io.edgebridge.config.template.Topics;
 import io.edgebridge.core.api.OutboundMessage;
 import io.edgebridge.core.internal.route.CompiledDownstreamRoute;
@@ -77,7 +79,7 @@ final class ExplainCommand implements Callable<Integer> {
             out.printf("route %s (from %s%s)%n", route.name(), route.filter().text(),
                     describeBindings(route.filter().bindingNames(), bindings));
             for (CompiledTarget target : route.targets()) {
-                String type = loaded.sink(target.sink()).map(s -> s.type()).orElse("?");
+                String type = loaded.sink(target.sink()).map(ExplainCommand::describe).orElse("?");
                 OutboundMessage message = target.render(
                         new RenderContext(topic, bindings, route.name(), target.sink(), now, body), 0);
                 out.printf("  -> sink %s (%s): topic %s, qos %d%s%n", target.sink(), type, message.topic(),
@@ -126,6 +128,14 @@ final class ExplainCommand implements Callable<Integer> {
             return 1;
         }
         return 0;
+    }
+
+    /** The sink's type; for a failover group also its members, in order. */
+    private static String describe(SinkConfig sink) {
+        if (sink.options() instanceof FailoverOptions failover) {
+            return sink.type() + ": " + String.join(", then ", failover.members());
+        }
+        return sink.type();
     }
 
     private static String describeBindings(List<String> names, String[] values) {

@@ -9,8 +9,8 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = VersionCommand.Provider.class,
         description = "Local-to-cloud MQTT bridge.",
-        subcommands = {RunCommand.class, ValidateCommand.class, ExplainCommand.class, VersionCommand.class,
-                CommandLine.HelpCommand.class})
+        subcommands = {RunCommand.class, ValidateCommand.class, ExplainCommand.class, PasswdCommand.class,
+                VersionCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     /** Exit code for a configuration that does not load. */

@@ -1,9 +1,13 @@
 package io.edgebridge.core.cli;
 
 import io.edgebridge.config.BridgeConfig;
+import io.edgebridge.config.ConfigLoader;
 import io.edgebridge.core.api.SinkFactory;
 import io.edgebridge.core.internal.Bridge;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.edgebridge.core.internal.ConfigReloader;
+import io.edgebridge.core.internal.stats.JvmMeters;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -15,7 +19,7 @@ import picocli.CommandLine.Mixin;
 
 /**
  * {@code edgebridge run --config PATH}: runs until SIGTERM or SIGINT, then stops gracefully and
- * exits 0.
+ * exits 0. SIGHUP, and a change of the configuration files, reload the configuration.
  */
 @Command(name = "run", description = "Run the bridge until SIGTERM/SIGINT.")
 final class RunCommand implements Callable<Integer> {
@@ -36,7 +40,9 @@ final class RunCommand implements Callable<Integer> {
             return Main.EXIT_INVALID_CONFIG;
         }
         log.info("{} starting with {}", VersionCommand.describe(), config.path());
-        Bridge bridge = new Bridge(loaded, factories, new SimpleMeterRegistry());
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        JvmMeters.bindTo(registry); // for the life of the process
+        Bridge bridge = new Bridge(loaded, factories, registry);
         CountDownLatch stopRequested = new CountDownLatch(1);
         Signals.onTermination(stopRequested::countDown);
         // Safety net for exits that bypass the signal handlers (System.exit elsewhere, signal API missing).
@@ -50,7 +56,10 @@ final class RunCommand implements Callable<Integer> {
             removeHook(hook);
             return Main.EXIT_RUNTIME_FAILURE;
         }
+        ConfigReloader reloader = new ConfigReloader(bridge, new ConfigLoader(factories), config.path()).start();
+        Signals.onHangup(() -> reloader.requestReload("SIGHUP"));
         stopRequested.await();
+        reloader.close();
         bridge.stop();
         removeHook(hook);
         return 0;

@@ -1,8 +1,6 @@
 package io.edgebridge.core.cli;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.util.Properties;
+import io.edgebridge.core.internal.EdgeBridgeVersion;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -15,15 +13,7 @@ final class VersionCommand implements Callable<Integer> {
     CommandLine.Model.CommandSpec spec;
 
     static String version() {
-        try (InputStream in = VersionCommand.class.getResourceAsStream("/edgebridge-version.properties")) {
-            Properties p = new Properties();
-            if (in != null) {
-                p.load(in);
-            }
-            return p.getProperty("version", "unknown");
-        } catch (IOException e) {
-            return "unknown";
-        }
+        return EdgeBridgeVersion.get();
     }
 
     static String describe() {

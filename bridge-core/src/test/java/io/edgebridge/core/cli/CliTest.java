@@ -85,6 +85,13 @@ class CliTest {
         ProcessBuilder builder = new ProcessBuilder(javaCommand("validate", "--config", example.toString()))
                 .redirectErrorStream(true);
         builder.environment().put("CLOUD_MQTT_PASSWORD", "example-secret-value");
+        // production.yaml names TLS and password files under ${EDGEBRIDGE_ETC}
+        Path etc = Files.createDirectories(dir.resolve("etc"));
+        for (String file : List.of("broker.crt", "broker.key", "devices-ca.pem")) {
+            Files.writeString(etc.resolve(file), "PEM");
+        }
+        Files.writeString(etc.resolve("passwd"), "# no devices yet\n");
+        builder.environment().put("EDGEBRIDGE_ETC", etc.toString());
         Process process = builder.start();
         String output = new String(process.getInputStream().readAllBytes());
         assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
@@ -144,6 +151,27 @@ class CliTest {
         assertThat(ok.out()).contains("-> local topic devices/d1/reboot");
         Result rejected = run("explain", "--config", config.toString(), "--sink", "cloud", "--topic", "commands//reboot");
         assertThat(rejected.out()).contains("REJECTED").contains("<deviceId> is empty");
+    }
+
+    @Test
+    void explain_aFailoverGroupTarget_namesItsMembersInOrder() throws IOException {
+        Path config = dir.resolve("failover.yaml");
+        Files.writeString(config, """
+                sinks:
+                  cloud: { type: failover, members: [primary, standby] }
+                  primary: { type: mqtt, uri: mqtt://127.0.0.1:1883 }
+                  standby: { type: mqtt, uri: mqtt://127.0.0.1:1884 }
+                routes:
+                  - { name: telemetry, from: sensors/<deviceId>, sink: cloud, topic: edge/<deviceId> }
+                """);
+
+        Result result = run("explain", "--config", config.toString(), "--topic", "sensors/d1");
+        Result validated = run("validate", "--config", config.toString());
+
+        assertThat(result.code()).as(result.err()).isZero();
+        assertThat(result.out()).contains("-> sink cloud (failover: primary, then standby): topic edge/d1, qos 1");
+        assertThat(validated.code()).as(validated.err()).isZero();
+        assertThat(validated.out()).contains("OK (3 sinks, 1 upstream and 0 downstream routes");
     }
 
     @Test

@@ -1,5 +1,6 @@
 package io.edgebridge.config.internal;
 
+import io.edgebridge.config.AdminConfig;
 import io.edgebridge.config.BridgeConfig;
 import io.edgebridge.config.ConfigException;
 import io.edgebridge.config.DeadLetterConfig;
@@ -8,6 +9,7 @@ import io.edgebridge.config.Location;
 import io.edgebridge.config.RouteConfig;
 import io.edgebridge.config.SinkConfig;
 import io.edgebridge.config.SpoolConfig;
+import io.edgebridge.config.ReloadConfig;
 import io.edgebridge.config.StatsConfig;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -32,20 +34,27 @@ final class ConfigAssembler {
     static final String SPOOL = "spool";
     static final String DEAD_LETTER = "deadLetter";
     static final String STATS = "stats";
+    static final String RELOAD = "reload";
+    static final String ADMIN = "admin";
     static final String SINKS = "sinks";
     static final String ROUTES = "routes";
-    static final List<String> SINGLETONS = List.of(DATA_DIR, LOCAL, SPOOL, DEAD_LETTER, STATS);
-    static final Set<String> TOP_LEVEL_KEYS = Set.of(DATA_DIR, LOCAL, SPOOL, DEAD_LETTER, STATS, SINKS, ROUTES);
+    static final List<String> SINGLETONS = List.of(DATA_DIR, LOCAL, SPOOL, DEAD_LETTER, STATS, RELOAD, ADMIN);
+    static final Set<String> TOP_LEVEL_KEYS = Set.of(DATA_DIR, LOCAL, SPOOL, DEAD_LETTER, STATS, RELOAD, ADMIN, SINKS,
+            ROUTES);
 
     private final ReadContext context;
     private final SinkCatalog catalog;
     private final List<NodeMap> roots = new ArrayList<>();
     private final Location start;
+    private final ClientIdDefaults replicaDefaults;
 
-    ConfigAssembler(ReadContext context, SinkCatalog catalog, List<YamlDocument> documents, Location start) {
+    /** @param replicaDefaults default client ids when {@code local.sharedGroup} is set */
+    ConfigAssembler(ReadContext context, SinkCatalog catalog, List<YamlDocument> documents, Location start,
+            ClientIdDefaults replicaDefaults) {
         this.context = context;
         this.catalog = catalog;
         this.start = start;
+        this.replicaDefaults = replicaDefaults;
         for (YamlDocument document : documents) {
             if (document.failed()) {
                 catalog.markIncomplete();
@@ -58,18 +67,23 @@ final class ConfigAssembler {
         Map<String, NodeMap> owners = claimSections();
         Path dataDir = Optional.ofNullable(owners.get(DATA_DIR)).map(SectionReader::dataDir)
                 .orElse(SectionReader.DEFAULT_DATA_DIR);
-        Optional<LocalConfig> local = LocalReader.read(section(owners, LOCAL), dataDir);
+        Optional<LocalConfig> local = LocalReader.read(section(owners, LOCAL), dataDir, replicaDefaults);
         SpoolConfig spool = SectionReader.spool(section(owners, SPOOL), dataDir);
         DeadLetterConfig deadLetter = SectionReader.deadLetter(section(owners, DEAD_LETTER));
         StatsConfig stats = SectionReader.stats(section(owners, STATS));
-        Map<String, SinkConfig> sinks = readSinks();
+        ReloadConfig reload = SectionReader.reload(section(owners, RELOAD));
+        AdminConfig admin = SectionReader.admin(section(owners, ADMIN));
+        // Replicas share one configuration: their sinks' default client ids must differ too.
+        boolean shared = local.flatMap(LocalConfig::sharedGroup).isPresent();
+        Map<String, SinkConfig> sinks = readSinks(shared ? replicaDefaults : ClientIdDefaults.PLAIN);
         List<RouteConfig> routes = readRoutes();
         Problems problems = context.problems();
         if (problems.hasErrors() || local.isEmpty()) {
             throw new ConfigException(problems.errors());
         }
-        Warnings.check(sinks.values(), routes, problems);
-        return new BridgeConfig(dataDir, local.get(), spool, deadLetter, stats, sinks, routes, problems.warnings(),
+        Warnings.check(sinks.values(), routes, local.get().sharedGroup(), problems);
+        return new BridgeConfig(dataDir, local.get(), spool, deadLetter, stats, reload, admin, sinks, routes,
+                problems.warnings(),
                 files, fingerprint);
     }
 
@@ -102,7 +116,7 @@ final class ConfigAssembler {
         return NodeMap.empty(context, source, start.withKeyPath(key));
     }
 
-    private Map<String, SinkConfig> readSinks() {
+    private Map<String, SinkConfig> readSinks(ClientIdDefaults clientIdDefaults) {
         Map<String, SinkConfig> sinks = new LinkedHashMap<>();
         Map<String, Location> defined = new HashMap<>();
         for (NodeMap root : roots) {
@@ -115,10 +129,11 @@ final class ConfigAssembler {
                                 + Problems.firstAt(first, here));
                         continue;
                     }
-                    SinkReader.read(section, name, catalog).ifPresent(sink -> sinks.put(name, sink));
+                    SinkReader.read(section, name, catalog, clientIdDefaults).ifPresent(sink -> sinks.put(name, sink));
                 }
             });
         }
+        FailoverReader.resolve(catalog);
         if (defined.isEmpty()) {
             required(SINKS, "at least one sink is required (sinks: a mapping of names to sink settings)");
         }

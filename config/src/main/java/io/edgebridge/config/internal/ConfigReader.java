@@ -2,6 +2,7 @@ package io.edgebridge.config.internal;
 
 import io.edgebridge.config.BridgeConfig;
 import io.edgebridge.config.ConfigException;
+import io.edgebridge.config.FailoverOptions;
 import io.edgebridge.config.Location;
 import io.edgebridge.config.SinkType;
 import java.nio.file.Path;
@@ -21,6 +22,9 @@ public final class ConfigReader {
     public ConfigReader(Collection<? extends SinkType> sinkTypes, Function<String, String> environment) {
         Map<String, SinkType> byName = new LinkedHashMap<>();
         for (SinkType type : sinkTypes) {
+            if (type.type().equals(FailoverOptions.TYPE)) {
+                throw new IllegalArgumentException("sink type '" + FailoverOptions.TYPE + "' is built in");
+            }
             if (byName.putIfAbsent(type.type(), type) != null) {
                 throw new IllegalArgumentException("two sink types are named '" + type.type() + "'");
             }
@@ -57,7 +61,7 @@ public final class ConfigReader {
                 .toList();
         documents.forEach(values::scan);
         ConfigAssembler assembler = new ConfigAssembler(new ReadContext(problems, values), new SinkCatalog(types),
-                documents, start);
+                documents, start, ClientIdDefaults.perReplica(environment));
         return assembler.assemble(files, Input.fingerprint(inputs));
     }
 }

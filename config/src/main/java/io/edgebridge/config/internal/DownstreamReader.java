@@ -106,8 +106,10 @@ final class DownstreamReader {
         NodeMap named = route.has(SINK) ? route : route.mappingOrEmpty(FROM);
         named.scalar(SINK).flatMap(s -> catalog.resolve(named, SINK, s)).flatMap(SinkCatalog.DefinedSink::type)
                 .filter(type -> !type.supportsDownstream())
-                .ifPresent(type -> named.problem(SINK, "sink '" + sink + "' (type " + type.type()
-                        + ") cannot be a downstream source"));
+                .ifPresent(type -> named.problem(SINK, type instanceof FailoverGroupType
+                        ? "sink '" + sink + "' is a failover group and cannot be a downstream source; name one of its"
+                                + " members as the source instead"
+                        : "sink '" + sink + "' (type " + type.type() + ") cannot be a downstream source"));
     }
 
     private Optional<LocalTarget> readTo(NodeMap r, TemplateScope scope) {

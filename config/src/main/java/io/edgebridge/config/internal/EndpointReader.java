@@ -40,7 +40,11 @@ final class EndpointReader {
             map.problem(uriKey, "'" + uriKey + "' is required: the broker URI, like mqtts://broker.example.com:8883");
         }
         Optional<Boolean> tls = uri.map(u -> u.getScheme().toLowerCase(Locale.ROOT).equals("mqtts"));
-        String clientId = map.string("clientId").orElse(defaultClientId);
+        String clientId = map.string("clientId").orElseGet(() -> map.clientIdDefaults().apply(defaultClientId)
+                .orElseGet(() -> {
+                    map.problem("clientId", ClientIdDefaults.unknownHostProblem(defaultClientId));
+                    return defaultClientId;
+                }));
         if (clientId.isBlank()) {
             map.problem("clientId", "expected a client identifier, not an empty value");
         }

@@ -33,16 +33,18 @@ public final class NodeMap implements ConfigMap {
     private final Map<String, NodeTuple> entries;
     private final Set<String> alsoAllowed;
     private final boolean bindingsKnown;
+    private final ClientIdDefaults clientIdDefaults;
     private final ValueReader values;
 
     private NodeMap(ReadContext context, Source source, Location location, Map<String, NodeTuple> entries,
-            Set<String> alsoAllowed, boolean bindingsKnown) {
+            Set<String> alsoAllowed, boolean bindingsKnown, ClientIdDefaults clientIdDefaults) {
         this.context = context;
         this.source = source;
         this.location = location;
         this.entries = entries;
         this.alsoAllowed = alsoAllowed;
         this.bindingsKnown = bindingsKnown;
+        this.clientIdDefaults = clientIdDefaults;
         this.values = new ValueReader(context.problems());
     }
 
@@ -55,17 +57,26 @@ public final class NodeMap implements ConfigMap {
             }
         }
         return new NodeMap(context, source, source.at(node.getStartMark(), keyPath),
-                Collections.unmodifiableMap(entries), Set.of(), true);
+                Collections.unmodifiableMap(entries), Set.of(), true, ClientIdDefaults.PLAIN);
     }
 
     /** A mapping with no keys (an absent section), so every reader returns its default. */
     public static NodeMap empty(ReadContext context, Source source, Location location) {
-        return new NodeMap(context, source, location, Map.of(), Set.of(), true);
+        return new NodeMap(context, source, location, Map.of(), Set.of(), true, ClientIdDefaults.PLAIN);
     }
 
     /** The same mapping, whose {@link #checkKeys} also allows {@code keys}. */
     public NodeMap alsoAllowing(Set<String> keys) {
-        return new NodeMap(context, source, location, entries, Set.copyOf(keys), bindingsKnown);
+        return new NodeMap(context, source, location, entries, Set.copyOf(keys), bindingsKnown, clientIdDefaults);
+    }
+
+    /** The same mapping, whose {@link #mqttEndpoint} makes default client ids with {@code defaults}. */
+    NodeMap withClientIdDefaults(ClientIdDefaults defaults) {
+        return new NodeMap(context, source, location, entries, alsoAllowed, bindingsKnown, defaults);
+    }
+
+    ClientIdDefaults clientIdDefaults() {
+        return clientIdDefaults;
     }
 
     /**
@@ -73,7 +84,7 @@ public final class NodeMap implements ConfigMap {
      * invalid, so its bindings are unknown and every check would be a false alarm.
      */
     public NodeMap withBindingsUnknown() {
-        return new NodeMap(context, source, location, entries, alsoAllowed, false);
+        return new NodeMap(context, source, location, entries, alsoAllowed, false, clientIdDefaults);
     }
 
     public static String childPath(String parent, String key) {
@@ -154,6 +165,54 @@ public final class NodeMap implements ConfigMap {
             return Optional.empty();
         }
         return node.map(n -> ((SequenceNode) n).getValue());
+    }
+
+    /**
+     * The items of a list of single values, each with its own location; an item that is not a
+     * scalar, or whose substitution failed, is reported and left out.
+     */
+    public List<Scalar> scalarItems(String key) {
+        List<Scalar> items = new java.util.ArrayList<>();
+        List<Node> nodes = sequence(key).orElse(List.of());
+        for (int i = 0; i < nodes.size(); i++) {
+            Location at = locate(nodes.get(i), itemPath(childPath(key), i));
+            if (!(nodes.get(i) instanceof ScalarNode scalar)) {
+                problemAt(at, "expected a single value (scalar), not a " + kind(nodes.get(i)));
+                continue;
+            }
+            Substitution.Result value = context.values().value(scalar);
+            if (!value.failed()) {
+                items.add(new Scalar(value.value(), at, value.references(), Scalar.isSecretKey(key)));
+            }
+        }
+        return items;
+    }
+
+    /** The items of a list of single values (a single value counts as a list of one). */
+    public Optional<List<Scalar>> scalars(String key) {
+        Optional<Node> node = node(key);
+        if (node.isEmpty()) {
+            return Optional.empty();
+        }
+        List<Node> items = node.get() instanceof SequenceNode seq ? seq.getValue() : List.of(node.get());
+        List<Scalar> result = new java.util.ArrayList<>();
+        boolean ok = true;
+        for (int i = 0; i < items.size(); i++) {
+            String path = node.get() instanceof SequenceNode ? itemPath(childPath(key), i) : childPath(key);
+            if (!(items.get(i) instanceof ScalarNode scalar) || YamlDocument.isNull(items.get(i))) {
+                problemAt(locate(items.get(i), path), "expected a single value, not a "
+                        + (YamlDocument.isNull(items.get(i)) ? "missing one" : kind(items.get(i))));
+                ok = false;
+                continue;
+            }
+            Substitution.Result value = context.values().value(scalar);
+            if (value.failed()) {
+                ok = false;
+                continue;
+            }
+            result.add(new Scalar(value.value(), locate(scalar, path), value.references(), Scalar.isSecretKey(key)));
+        }
+        return ok ? Optional.of(result) : Optional.empty();
     }
 
     static String kind(Node node) {

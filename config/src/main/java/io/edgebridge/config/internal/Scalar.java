@@ -20,9 +20,15 @@ public record Scalar(String text, Location location, List<String> references, bo
         references = List.copyOf(references);
     }
 
-    /** Whether a key's values are secret: its name contains password, secret, token, connectionString or sas. */
+    /**
+     * Whether a key's values are secret: its name contains password, secret, token, connectionString
+     * or sas, and does not end in {@code File} (a path to a file of secrets).
+     */
     public static boolean isSecretKey(String key) {
         String k = key.toLowerCase(Locale.ROOT);
+        if (k.endsWith("file")) {
+            return false; // the path of a file holding secrets (passwordFile) is not itself secret
+        }
         return SECRET_WORDS.stream().anyMatch(k::contains);
     }
 

@@ -1,6 +1,8 @@
 package io.edgebridge.config.internal;
 
+import io.edgebridge.config.AdminConfig;
 import io.edgebridge.config.DeadLetterConfig;
+import io.edgebridge.config.ReloadConfig;
 import io.edgebridge.config.SpoolConfig;
 import io.edgebridge.config.StatsConfig;
 import io.edgebridge.config.TemplateScope;
@@ -11,7 +13,10 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 
-/** The small top-level sections: {@code dataDir}, {@code spool}, {@code deadLetter}, {@code stats}. */
+/**
+ * The small top-level sections: {@code dataDir}, {@code spool}, {@code deadLetter}, {@code stats},
+ * {@code reload}, {@code admin}.
+ */
 final class SectionReader {
 
     static final Path DEFAULT_DATA_DIR = Path.of("data");
@@ -59,5 +64,24 @@ final class SectionReader {
     static StatsConfig stats(NodeMap m) {
         m.checkKeys(Set.of("logInterval"));
         return new StatsConfig(m.duration("logInterval", Duration.ofSeconds(60), Duration.ZERO, NO_LIMIT));
+    }
+
+    static ReloadConfig reload(NodeMap m) {
+        m.checkKeys(Set.of("watch", "interval"));
+        return new ReloadConfig(m.bool("watch", ReloadConfig.DEFAULT.watch()),
+                m.duration("interval", ReloadConfig.DEFAULT.interval(), Duration.ofMillis(100), Duration.ofHours(1)));
+    }
+
+    static AdminConfig admin(NodeMap m) {
+        m.checkKeys(Set.of("enabled", "address", "port", "readyWindow"));
+        String address = m.string("address").orElse("127.0.0.1").trim();
+        if (address.isEmpty()) {
+            m.problem("address", "expected a listen address like 127.0.0.1 or 0.0.0.0, not an empty value");
+        }
+        return new AdminConfig(
+                m.bool("enabled", true),
+                address,
+                m.integer("port", 9090, 0, 65_535),
+                m.duration("readyWindow", Duration.ofSeconds(30), Duration.ofSeconds(1), NO_LIMIT));
     }
 }

@@ -25,6 +25,7 @@ final class SinkCatalog {
 
     private final Map<String, SinkType> types;
     private final Map<String, DefinedSink> sinks = new LinkedHashMap<>();
+    private final Map<String, FailoverReader.Group> groups = new LinkedHashMap<>();
     private boolean complete = true;
 
     SinkCatalog(Map<String, SinkType> types) {
@@ -37,6 +38,20 @@ final class SinkCatalog {
 
     void define(DefinedSink sink) {
         sinks.putIfAbsent(sink.name(), sink);
+    }
+
+    /** Replaces a sink's definition once more is known (a failover group's type, from its members). */
+    void redefine(DefinedSink sink) {
+        sinks.put(sink.name(), sink);
+    }
+
+    /** Records a failover group; its members are checked once every sink is defined. */
+    void defineGroup(FailoverReader.Group group) {
+        groups.putIfAbsent(group.name(), group);
+    }
+
+    Map<String, FailoverReader.Group> groups() {
+        return groups;
     }
 
     Optional<DefinedSink> sink(String name) {

@@ -45,8 +45,9 @@ final class TargetReader {
         topic.ifPresent(template -> {
             TemplateChecks.literalProblem(template).ifPresent(p -> t.problem(TOPIC, p));
             if (TemplateChecks.startsWithDollar(template) && type.isPresent() && !type.get().allowsDollarTopics()) {
-                t.problem(TOPIC, "a target topic must not start with '$': sink '" + sink + "' (type "
-                        + type.get().type() + ") does not publish to $ topics");
+                t.problem(TOPIC, "a target topic must not start with '$': " + (type.get() instanceof FailoverGroupType
+                        ? "not every member of failover group '" + sink + "' publishes to $ topics"
+                        : "sink '" + sink + "' (type " + type.get().type() + ") does not publish to $ topics"));
             }
         });
         int qos = t.integer("qos", 1, 0, 2);

@@ -1,6 +1,7 @@
 package io.edgebridge.config.internal;
 
 import io.edgebridge.config.DownstreamRoute;
+import io.edgebridge.config.FailoverOptions;
 import io.edgebridge.config.RouteConfig;
 import io.edgebridge.config.SinkConfig;
 import io.edgebridge.config.UpstreamRoute;
@@ -8,6 +9,7 @@ import io.edgebridge.config.template.TopicFilter;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /** Things a valid configuration allows that are probably not what the operator wants. */
@@ -16,7 +18,8 @@ final class Warnings {
     private Warnings() {
     }
 
-    static void check(Collection<SinkConfig> sinks, List<RouteConfig> routes, Problems problems) {
+    static void check(Collection<SinkConfig> sinks, List<RouteConfig> routes, Optional<String> sharedGroup,
+            Problems problems) {
         Set<String> used = new HashSet<>();
         for (RouteConfig route : routes) {
             if (route instanceof UpstreamRoute up) {
@@ -26,11 +29,21 @@ final class Warnings {
             }
         }
         for (SinkConfig sink : sinks) {
+            if (sink.options() instanceof FailoverOptions group) {
+                used.addAll(group.members()); // the group reports itself if no route uses it
+            }
+        }
+        for (SinkConfig sink : sinks) {
             if (!used.contains(sink.name())) {
                 problems.warning(sink.location(), "sink '" + sink.name() + "' is not used by any route");
             }
         }
         for (RouteConfig route : routes) {
+            if (route instanceof DownstreamRoute down && sharedGroup.isPresent()) {
+                problems.warning(down.location(), "downstream route '" + down.name() + "' with local.sharedGroup: every"
+                        + " replica subscribes to sink '" + down.sink() + "', so each cloud message reaches the local"
+                        + " broker once per replica");
+            }
             if (route instanceof DownstreamRoute down) {
                 String published = TemplateChecks.coveringFilter(down.target().topic());
                 for (RouteConfig other : routes) {

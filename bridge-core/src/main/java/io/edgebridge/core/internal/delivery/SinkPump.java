@@ -66,7 +66,8 @@ public final class SinkPump {
 
     private final String name;
     private final Sink sink;
-    private final SinkRoutes routes;
+    /** Replaced by a reload; read on the pump thread, and by {@link #countDropped} on the spool writer. */
+    private volatile SinkRoutes routes;
     private final Spool spool;
     private final DeadLetters deadLetters;
     private final ScheduledExecutorService scheduler;
@@ -77,6 +78,7 @@ public final class SinkPump {
 
     private final Lanes lanes = new Lanes();
     private final AtomicBoolean wakeQueued = new AtomicBoolean();
+    private final Runnable appendListener = this::wake;
     private final SerialInbox inbox;
     private final Map<String, Counter> dropCounters = new ConcurrentHashMap<>();
     private final CompletableFuture<Void> drained = new CompletableFuture<>();
@@ -86,6 +88,8 @@ public final class SinkPump {
     private final ArrayDeque<Send> retries = new ArrayDeque<>();
     private final List<SpoolEntry> batch = new ArrayList<>(READ_BATCH);
     private int consecutiveRetries;
+    /** Counts pauses for transient failures; a send remembers the round it went out in. */
+    private int retryRound;
     private long pausedUntilNanos;
     private boolean resumeScheduled;
     private long lastWarnNanos = System.nanoTime() - WARN_INTERVAL_NANOS;
@@ -107,6 +111,8 @@ public final class SinkPump {
 
     private volatile int outstanding;
     private volatile long cursor;
+    /** Epoch ms of the last acknowledged send, 0 before the first: read by health checks. */
+    private volatile long lastSuccessAt;
     private volatile boolean stopping;
 
     public SinkPump(String name, Sink sink, SinkRoutes routes, Spool spool, DeadLetters deadLetters,
@@ -145,13 +151,31 @@ public final class SinkPump {
         lanes.start(position);
         cursor = position;
         spool.openCursor(name, position);
-        spool.onAppend(this::wake);
+        spool.onAppend(appendListener);
         wake();
+    }
+
+    /**
+     * Uses {@code next} for every message read from now on (a reload changed this sink's routes);
+     * sends already made complete as they were rendered. Completes once the pump uses them.
+     */
+    public CompletableFuture<Void> routes(SinkRoutes next) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        onExecutor(() -> {
+            routes = next;
+            done.complete(null);
+        });
+        return done;
     }
 
     /** Messages sent and not yet acknowledged. */
     public int inFlight() {
         return outstanding;
+    }
+
+    /** When the sink last acknowledged a send (epoch ms), or 0 if it has not since the pump started. */
+    public long lastSuccessAt() {
+        return lastSuccessAt;
     }
 
     /** Everything below this sequence number is done for this sink. */
@@ -407,6 +431,7 @@ public final class SinkPump {
     private void send(Send send) {
         outstanding++;
         send.attempts++;
+        send.round = retryRound;
         CompletionStage<Void> stage;
         try {
             stage = sink.send(send.message);
@@ -431,8 +456,9 @@ public final class SinkPump {
         if (error == null) {
             target.meters().forwarded().increment();
             target.meters().forwardedBytes().increment(send.message.payload().length);
-            target.meters().latency().record(
-                    Math.max(0, System.currentTimeMillis() - send.delivery.entry.receivedAt()), TimeUnit.MILLISECONDS);
+            long now = System.currentTimeMillis();
+            target.meters().latency().record(Math.max(0, now - send.delivery.entry.receivedAt()), TimeUnit.MILLISECONDS);
+            lastSuccessAt = now;
             if (consecutiveRetries > 0) {
                 log.atInfo().addKeyValue("sink", name).log("sends succeed again after {} failed attempts",
                         consecutiveRetries);
@@ -453,11 +479,18 @@ public final class SinkPump {
             switch (disposition) {
                 case RETRY -> {
                     target.meters().failedRetry().increment();
-                    consecutiveRetries++;
-                    long delay = BackoffDelays.millis(RETRY, consecutiveRetries - 1);
-                    pausedUntilNanos = Math.max(pausedUntilNanos, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(delay));
-                    warn(send, "send failed, retrying in " + delay + " ms: " + reason);
                     retries.addLast(send);
+                    // The sends that were out together usually fail together (a lost connection, a failover
+                    // switch): the first failure pauses the pump, the others wait out that same pause, so
+                    // the backoff grows per failed round rather than per failed message.
+                    if (send.round == retryRound) {
+                        retryRound++;
+                        consecutiveRetries++;
+                        long delay = BackoffDelays.millis(RETRY, consecutiveRetries - 1);
+                        pausedUntilNanos = Math.max(pausedUntilNanos,
+                                System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(delay));
+                        warn(send, "send failed, retrying in " + delay + " ms: " + reason);
+                    }
                 }
                 case REJECTED -> {
                     target.meters().failedRejected().increment();
@@ -632,6 +665,7 @@ public final class SinkPump {
                         log.atWarn().addKeyValue("sink", name)
                                 .log("stopped with {} unacknowledged messages; they stay in the spool", outstanding);
                     }
+                    spool.removeOnAppend(appendListener);
                     executor.shutdown();
                 });
     }
@@ -659,6 +693,7 @@ public final class SinkPump {
         final CompiledTarget target;
         OutboundMessage message;
         int attempts;
+        int round;
         int rejections;
         int deadLetterAttempts;
         /** The rate limiter's ticket for the current attempt, and for a link's re-send of it (or -1). */

@@ -32,7 +32,7 @@ public final class UpstreamIntake implements Intake {
     /** Per-message overhead counted against the bound besides payload and topic. */
     private static final int OVERHEAD = 96;
 
-    private final RouteTable routes;
+    private volatile RouteTable routes;
     private final Spool spool;
     private final LongSupplier clock;
     private final long maxPendingBytes;
@@ -80,6 +80,11 @@ public final class UpstreamIntake implements Intake {
             }
             throw new CompletionException(cause);
         });
+    }
+
+    /** Routes messages arriving from now on with {@code next} (a reload). */
+    public void routes(RouteTable next) {
+        this.routes = next;
     }
 
     /** Message bytes (with overhead) waiting for the spool writer. */

@@ -3,28 +3,52 @@ package io.edgebridge.core.internal.local;
 import io.edgebridge.core.internal.mqtt.MqttLink;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /**
  * An existing broker (Mosquitto, EMQX, ...). The bridge keeps a persistent session there: messages
  * it has not acknowledged (not yet spooled) wait in that session while the bridge is away.
+ *
+ * <p>With a shared group, every intake subscription is {@code $share/<group>/<filter>}: replicas in
+ * the group split the messages, each taken by one of them.
  */
 public final class ExternalLocalBroker implements LocalBroker {
 
     private final MqttIntakeSession session;
+    private final Optional<String> sharedGroup;
+
+    public ExternalLocalBroker(MqttLink link, String ownClientId, Optional<String> sharedGroup) {
+        this.session = new MqttIntakeSession(link, ownClientId);
+        this.sharedGroup = sharedGroup;
+    }
 
     public ExternalLocalBroker(MqttLink link, String ownClientId) {
-        this.session = new MqttIntakeSession(link, ownClientId);
+        this(link, ownClientId, Optional.empty());
     }
 
     @Override
     public CompletableFuture<Void> start(Intake intake, List<String> subscriptions) {
-        return session.start(intake, subscriptions);
+        if (sharedGroup.isEmpty()) {
+            return session.start(intake, subscriptions);
+        }
+        // MQTT 5 forbids No-Local on shared subscriptions; our own publishes carry the hop marker instead.
+        return session.start(intake, shared(sharedGroup.get(), subscriptions), false);
+    }
+
+    /** {@code $share/<group>/<filter>} for each filter. */
+    static List<String> shared(String group, List<String> filters) {
+        return filters.stream().map(f -> "$share/" + group + "/" + f).toList();
     }
 
     @Override
     public CompletableFuture<Void> publish(String topic, byte[] payload, boolean retain, Map<String, String> properties) {
         return session.publish(topic, payload, retain, properties);
+    }
+
+    @Override
+    public CompletableFuture<Void> updateSubscriptions(List<String> subscriptions) {
+        return session.updateSubscriptions(sharedGroup.map(group -> shared(group, subscriptions)).orElse(subscriptions));
     }
 
     @Override

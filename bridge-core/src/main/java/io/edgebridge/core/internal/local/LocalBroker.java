@@ -25,6 +25,13 @@ public interface LocalBroker {
      */
     CompletableFuture<Void> publish(String topic, byte[] payload, boolean retain, Map<String, String> properties);
 
+    /**
+     * Changes the intake subscriptions (after a reload): subscribes to the new filters first, then
+     * drops the old ones, so no message on a filter in both sets is missed. Completes when the
+     * broker acknowledged both; does nothing for in-process intake, which sees every publish.
+     */
+    CompletableFuture<Void> updateSubscriptions(List<String> subscriptions);
+
     /** Stops taking new upstream messages; those arriving from now on are not acknowledged by the bridge. */
     void stopIntake();
 

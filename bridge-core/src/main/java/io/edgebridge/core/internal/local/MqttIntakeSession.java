@@ -26,6 +26,8 @@ final class MqttIntakeSession {
     private final MqttLink link;
     private final String hopValue;
     private volatile Intake intake;
+    private volatile List<String> subscriptions = List.of();
+    private volatile boolean noLocal = true;
     private volatile boolean intakeStopped;
 
     MqttIntakeSession(MqttLink link, String hopValue) {
@@ -40,13 +42,23 @@ final class MqttIntakeSession {
      * broker refuses a subscription.
      */
     CompletableFuture<Void> start(Intake intake, List<String> subscriptions) {
+        return start(intake, subscriptions, true);
+    }
+
+    /**
+     * As {@link #start(Intake, List)}; {@code noLocal} false is for shared subscriptions, where MQTT 5
+     * forbids No-Local: the bridge's own publishes then come back and are skipped by their hop marker.
+     */
+    CompletableFuture<Void> start(Intake intake, List<String> subscriptions, boolean noLocal) {
         this.intake = intake;
+        this.subscriptions = List.copyOf(subscriptions);
+        this.noLocal = noLocal;
         link.onMessage(this::onMessage);
         CompletableFuture<Void> connected = link.connect();
         if (intake == null || subscriptions.isEmpty()) {
             return connected;
         }
-        return connected.thenCompose(v -> link.subscribe(subscriptions, true))
+        return connected.thenCompose(v -> link.subscribe(subscriptions, noLocal))
                 .whenComplete((v, error) -> {
                     if (error != null) {
                         log.atError().addKeyValue("filters", subscriptions)
@@ -82,6 +94,21 @@ final class MqttIntakeSession {
                                 .log("message not spooled, left unacknowledged for redelivery: {}", cause.getMessage());
                     }
                 });
+    }
+
+    /** See {@link LocalBroker#updateSubscriptions}; only for MQTT intake. */
+    synchronized CompletableFuture<Void> updateSubscriptions(List<String> next) {
+        if (intake == null) {
+            return CompletableFuture.completedFuture(null);
+        }
+        List<String> current = subscriptions;
+        List<String> added = next.stream().filter(f -> !current.contains(f)).toList();
+        List<String> removed = current.stream().filter(f -> !next.contains(f)).toList();
+        subscriptions = List.copyOf(next);
+        if (!added.isEmpty() || !removed.isEmpty()) {
+            log.atInfo().addKeyValue("added", added).addKeyValue("removed", removed).log("local intake subscriptions change");
+        }
+        return link.subscribe(added, noLocal).thenCompose(v -> link.unsubscribe(removed));
     }
 
     CompletableFuture<Void> publish(String topic, byte[] payload, boolean retain, Map<String, String> properties) {

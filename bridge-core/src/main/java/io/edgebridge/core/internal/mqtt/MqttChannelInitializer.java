@@ -98,7 +98,8 @@ final class MqttChannelInitializer extends ChannelInitializer<Channel> {
                     case PUBCOMP -> link.onPubComp(ch, message);
                     case SUBACK -> link.onSubAck(ch, (MqttSubAckMessage) message);
                     case DISCONNECT -> link.onServerDisconnect(ch, message);
-                    case PINGRESP, UNSUBACK -> { }
+                    case UNSUBACK -> link.onUnsubAck(ch, message);
+                    case PINGRESP -> { }
                     default -> {
                         lastCause = new IllegalStateException("unexpected " + message.fixedHeader().messageType());
                         ctx.close();

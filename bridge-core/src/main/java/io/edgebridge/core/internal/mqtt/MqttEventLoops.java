@@ -19,6 +19,10 @@ final class MqttEventLoops {
         static final NioEventLoopGroup GROUP = new NioEventLoopGroup(THREADS, new DefaultThreadFactory("mqtt-io", true));
     }
 
+    static NioEventLoopGroup group() {
+        return Holder.GROUP;
+    }
+
     static EventLoop next() {
         return Holder.GROUP.next();
     }

@@ -27,6 +27,12 @@ public interface MqttLink {
     CompletableFuture<Void> subscribe(List<String> filters, boolean noLocal);
 
     /**
+     * Removes {@code filters} (each exactly as subscribed); completes at the broker's
+     * acknowledgement (after the next connection when disconnected now).
+     */
+    CompletableFuture<Void> unsubscribe(List<String> filters);
+
+    /**
      * Publishes; completes at the broker's acknowledgement (immediately for QoS 0). Fails with
      * {@link PublishRejectedException} for an error reason code, or with the client's exception
      * when the message could not be sent.

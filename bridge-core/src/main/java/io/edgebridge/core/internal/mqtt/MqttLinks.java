@@ -2,6 +2,9 @@ package io.edgebridge.core.internal.mqtt;
 
 import io.edgebridge.config.MqttEndpointConfig;
 import io.edgebridge.config.TlsConfig;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import io.micrometer.core.instrument.binder.netty4.NettyEventExecutorMetrics;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import java.io.IOException;
@@ -22,6 +25,11 @@ public final class MqttLinks {
     public static MqttLink create(MqttEndpointConfig endpoint, String name, int receiveMaximum)
             throws GeneralSecurityException, IOException {
         return new NettyMqttLink(endpoint, name, ssl(endpoint), receiveMaximum);
+    }
+
+    /** Pending tasks and workers of the event loops every link runs on ({@code group=mqtt-io}). */
+    public static MeterBinder eventLoopMetrics() {
+        return new NettyEventExecutorMetrics(MqttEventLoops.group(), Tags.of("group", "mqtt-io"));
     }
 
     static Optional<SslContext> ssl(MqttEndpointConfig endpoint) throws GeneralSecurityException, IOException {

@@ -77,6 +77,9 @@ final class NettyMqttLink implements MqttLink {
     private final ArrayDeque<Flight> queued = new ArrayDeque<>();
     private final List<Subscription> subscriptions = new ArrayList<>();
     private final Map<Integer, Subscription> subscribing = new HashMap<>();
+    /** Filters to unsubscribe from; sent when connected, kept until the broker acknowledges. */
+    private final List<Unsubscription> unsubscriptions = new ArrayList<>();
+    private final Map<Integer, Unsubscription> unsubscribing = new HashMap<>();
     private final PacketIds packetIds = new PacketIds();
     private Channel channel;
     private boolean needsFlush;
@@ -129,6 +132,36 @@ final class NettyMqttLink implements MqttLink {
             }
         });
         return subscription.acknowledged;
+    }
+
+    @Override
+    public CompletableFuture<Void> unsubscribe(List<String> filters) {
+        if (filters.isEmpty()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        Unsubscription unsubscription = new Unsubscription(List.copyOf(filters));
+        submit(() -> {
+            List<Subscription> kept = new ArrayList<>();
+            for (Subscription s : subscriptions) {
+                if (!s.acknowledged.isDone() || s.acknowledged.isCompletedExceptionally()) {
+                    kept.add(s); // a SUBSCRIBE still open: the UNSUBSCRIBE follows it on the wire
+                    continue;
+                }
+                List<String> remaining = s.filters.stream().filter(f -> !filters.contains(f)).toList();
+                if (!remaining.isEmpty()) {
+                    Subscription rest = new Subscription(remaining, s.noLocal);
+                    rest.acknowledged.complete(null);
+                    kept.add(rest);
+                }
+            }
+            subscriptions.clear();
+            subscriptions.addAll(kept);
+            unsubscriptions.add(unsubscription);
+            if (connected) {
+                sendUnsubscribe(unsubscription);
+            }
+        });
+        return unsubscription.acknowledged;
     }
 
     @Override
@@ -257,6 +290,14 @@ final class NettyMqttLink implements MqttLink {
                 sendSubscribe(s);
             }
         }
+        for (Unsubscription u : List.copyOf(unsubscriptions)) {
+            if (sessionPresent) {
+                sendUnsubscribe(u);
+            } else {
+                unsubscriptions.remove(u); // a new session has no subscriptions to remove
+                u.acknowledged.complete(null);
+            }
+        }
         resendInflight(sessionPresent);
         sendQueued();
         flushIfNeeded();
@@ -272,6 +313,7 @@ final class NettyMqttLink implements MqttLink {
         channel = null;
         needsFlush = false;
         subscribing.clear();
+        unsubscribing.clear();
         if (closed) {
             return;
         }
@@ -321,6 +363,9 @@ final class NettyMqttLink implements MqttLink {
         queued.clear();
         for (Subscription s : subscriptions) {
             s.acknowledged.completeExceptionally(gone);
+        }
+        for (Unsubscription u : unsubscriptions) {
+            u.acknowledged.completeExceptionally(gone);
         }
         firstConnect.completeExceptionally(gone);
         Channel ch = channel;
@@ -446,7 +491,7 @@ final class NettyMqttLink implements MqttLink {
     // ------------------------------------------------------------------ subscribing
 
     private void sendSubscribe(Subscription subscription) {
-        int id = packetIds.next(inflight, subscribing);
+        int id = packetIds.next(inflight, subscribing, unsubscribing);
         subscribing.put(id, subscription);
         MqttMessageBuilders.SubscribeBuilder subscribe = MqttMessageBuilders.subscribe().messageId(id);
         for (String filter : subscription.filters) {
@@ -472,6 +517,26 @@ final class NettyMqttLink implements MqttLink {
             }
         }
         subscription.acknowledged.complete(null);
+    }
+
+    private void sendUnsubscribe(Unsubscription unsubscription) {
+        int id = packetIds.next(inflight, subscribing, unsubscribing);
+        unsubscribing.put(id, unsubscription);
+        MqttMessageBuilders.UnsubscribeBuilder unsubscribe = MqttMessageBuilders.unsubscribe().messageId(id);
+        unsubscription.filters.forEach(unsubscribe::addTopicFilter);
+        write(unsubscribe.build());
+    }
+
+    void onUnsubAck(Channel ch, MqttMessage ack) {
+        if (!(ack.variableHeader() instanceof MqttMessageIdVariableHeader header)) {
+            return;
+        }
+        Unsubscription unsubscription = unsubscribing.remove(header.messageId());
+        if (unsubscription != null) {
+            // A "no subscription existed" reason code is fine: either way the filters are gone.
+            unsubscriptions.remove(unsubscription);
+            unsubscription.acknowledged.complete(null);
+        }
     }
 
     // ------------------------------------------------------------------ receiving
@@ -608,6 +673,16 @@ final class NettyMqttLink implements MqttLink {
         Subscription(List<String> filters, boolean noLocal) {
             this.filters = filters;
             this.noLocal = noLocal;
+        }
+    }
+
+    /** One UNSUBSCRIBE request; re-sent after a reconnect that resumed the session. */
+    private static final class Unsubscription {
+        final List<String> filters;
+        final CompletableFuture<Void> acknowledged = new CompletableFuture<>();
+
+        Unsubscription(List<String> filters) {
+            this.filters = filters;
         }
     }
 

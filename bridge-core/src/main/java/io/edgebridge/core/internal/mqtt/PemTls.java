@@ -71,14 +71,14 @@ public final class PemTls {
         return Optional.of(kmf);
     }
 
-    static Collection<Certificate> readCertificates(Path file) throws GeneralSecurityException, IOException {
+    public static Collection<Certificate> readCertificates(Path file) throws GeneralSecurityException, IOException {
         CertificateFactory cf = CertificateFactory.getInstance("X.509");
         try (var in = Files.newInputStream(file)) {
             return new ArrayList<>(cf.generateCertificates(in));
         }
     }
 
-    static PrivateKey readPrivateKey(Path file, Optional<Secret> password) throws GeneralSecurityException, IOException {
+    public static PrivateKey readPrivateKey(Path file, Optional<Secret> password) throws GeneralSecurityException, IOException {
         JcaPEMKeyConverter converter = new JcaPEMKeyConverter();
         try (Reader reader = Files.newBufferedReader(file, StandardCharsets.US_ASCII);
                 PEMParser parser = new PEMParser(reader)) {

@@ -303,6 +303,11 @@ public final class Spool implements AutoCloseable {
         commitListeners.add(listener);
     }
 
+    /** Removes a listener given to {@link #onAppend}. */
+    public void removeOnAppend(Runnable listener) {
+        commitListeners.remove(listener);
+    }
+
     public void dropHandler(DropHandler handler) {
         this.dropHandler = handler;
     }

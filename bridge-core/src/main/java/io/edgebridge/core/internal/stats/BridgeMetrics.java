@@ -3,9 +3,13 @@ package io.edgebridge.core.internal.stats;
 import io.edgebridge.config.Direction;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.distribution.ValueAtPercentile;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
@@ -16,6 +20,8 @@ public final class BridgeMetrics {
 
     /** The sink tag for counts that are not tied to one sink. */
     public static final String ANY_SINK = "*";
+
+    private static final double[] LATENCY_QUANTILES = {0.5, 0.9, 0.99};
 
     private final MeterRegistry registry;
 
@@ -55,32 +61,77 @@ public final class BridgeMetrics {
         return counter(BridgeMeter.RATE_LIMITED, Tags.of("sink", sink));
     }
 
-    public Timer latency(Direction direction, String route, String sink) {
-        return Timer.builder(BridgeMeter.LATENCY.meterName())
-                .description(BridgeMeter.LATENCY.description())
-                .tags(routeSink(direction, route, sink))
+    /** Counted without a base unit, so Prometheus shows {@code edgebridge_local_refused_total}. */
+    public Counter localRefused(String action, String reason) {
+        return Counter.builder(BridgeMeter.LOCAL_REFUSED.meterName())
+                .description(BridgeMeter.LOCAL_REFUSED.description())
+                .tags("action", action, "reason", reason)
                 .register(registry);
     }
 
-    public <T> void sinkGauge(BridgeMeter meter, String sink, T owner, java.util.function.ToDoubleFunction<T> value) {
-        Gauge.builder(meter.meterName(), owner, value)
+    /**
+     * Local receipt to acknowledgement: a histogram (buckets from 1 ms to 10 min: a message can wait
+     * in the spool for as long as the cloud is away) and client-side p50/p90/p99. Prometheus shows
+     * a timer with buckets without its percentiles, so these are also read out as gauges.
+     */
+    public Timer latency(Direction direction, String route, String sink) {
+        Tags tags = routeSink(direction, route, sink);
+        Timer timer = Timer.builder(BridgeMeter.LATENCY.meterName())
+                .description(BridgeMeter.LATENCY.description())
+                .tags(tags)
+                .publishPercentiles(LATENCY_QUANTILES)
+                .publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofMillis(1))
+                .maximumExpectedValue(Duration.ofMinutes(10))
+                .register(registry);
+        for (double quantile : LATENCY_QUANTILES) {
+            Gauge.builder(BridgeMeter.LATENCY_PERCENTILE.meterName(), timer, t -> percentile(t, quantile))
+                    .description(BridgeMeter.LATENCY_PERCENTILE.description())
+                    .baseUnit(BridgeMeter.LATENCY_PERCENTILE.baseUnit())
+                    .tags(tags.and("quantile", Double.toString(quantile)))
+                    .register(registry);
+        }
+        return timer;
+    }
+
+    private static double percentile(Timer timer, double quantile) {
+        for (ValueAtPercentile value : timer.takeSnapshot().percentileValues()) {
+            if (value.percentile() == quantile) {
+                return value.value(TimeUnit.SECONDS);
+            }
+        }
+        return Double.NaN;
+    }
+
+    /** Probes of {@code sink}; {@code ok} counts the acknowledged ones, the rest count as failed. */
+    public Counter probes(String sink, boolean ok) {
+        return counter(BridgeMeter.PROBES, Tags.of("sink", sink, "result", ok ? "ok" : "failed"));
+    }
+
+    /** Registers a gauge of one sink; remove it with {@link #remove} when the sink goes away. */
+    public <T> Meter sinkGauge(BridgeMeter meter, String sink, T owner, java.util.function.ToDoubleFunction<T> value) {
+        return Gauge.builder(meter.meterName(), owner, value)
                 .description(meter.description())
-                .baseUnit(meter.unit())
+                .baseUnit(meter.baseUnit())
                 .tag("sink", sink)
                 .register(registry);
+    }
+
+    public void remove(Meter meter) {
+        registry.remove(meter);
     }
 
     public void gauge(BridgeMeter meter, Supplier<Number> value) {
         Gauge.builder(meter.meterName(), value)
                 .description(meter.description())
-                .baseUnit(meter.unit())
+                .baseUnit(meter.baseUnit())
                 .register(registry);
     }
 
     private Counter counter(BridgeMeter meter, Tags tags) {
         return Counter.builder(meter.meterName())
                 .description(meter.description())
-                .baseUnit(meter.unit())
+                .baseUnit(meter.baseUnit())
                 .tags(tags)
                 .register(registry);
     }

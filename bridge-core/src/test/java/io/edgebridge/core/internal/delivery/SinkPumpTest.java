@@ -154,6 +154,27 @@ class SinkPumpTest {
         assertThat(counter("edgebridge.messages.forwarded")).isEqualTo(3);
     }
 
+    /**
+     * A lost connection (or a failover switch) fails every open send at once: that is one failed
+     * round, paused once with the first backoff step (100 ms), not 100 failures whose backoff
+     * would have reached its 30 s maximum.
+     */
+    @Test
+    void manyOpenSendsFailingTogether_pauseThePumpOnce() {
+        Map<String, CompletableFuture<Void>> open = new ConcurrentHashMap<>();
+        FakeSink sink = new FakeSink(m -> open.computeIfAbsent(m.topic(), t -> new CompletableFuture<>()));
+        startPump(sink, 100);
+        append(100);
+        await().atMost(Duration.ofSeconds(10)).until(() -> sink.sent.size() == 100);
+
+        sink.respond = m -> CompletableFuture.completedFuture(null);
+        open.values().forEach(f -> f.completeExceptionally(new DeliveryException(Disposition.RETRY, "connection lost")));
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> pump.cursor() == spool.committed());
+        assertThat(sink.sent).hasSize(200);
+        assertThat(counter("edgebridge.messages.failed", "reason", "retry")).isEqualTo(100);
+    }
+
     @Test
     void atMostMaxInFlightSendsAreOpen_andTheCursorWaitsForTheOldest() {
         Map<String, CompletableFuture<Void>> open = new ConcurrentHashMap<>();
@@ -276,6 +297,11 @@ class SinkPumpTest {
         @Override
         public CompletableFuture<Void> publish(String topic, byte[] payload, boolean retain, Map<String, String> properties) {
             published.add(new Published(topic, payload, properties));
+            return CompletableFuture.completedFuture(null);
+        }
+
+        @Override
+        public CompletableFuture<Void> updateSubscriptions(List<String> subscriptions) {
             return CompletableFuture.completedFuture(null);
         }
 

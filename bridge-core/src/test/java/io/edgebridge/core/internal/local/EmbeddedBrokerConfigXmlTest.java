@@ -23,7 +23,7 @@ class EmbeddedBrokerConfigXmlTest {
                 routes:
                   - { name: r, from: a/#, sink: out, topic: b }
                 """).local().broker();
-        String xml = EmbeddedLocalBroker.configXml(embedded);
+        String xml = BrokerConfigXml.render(embedded);
         assertThat(xml)
                 .contains("<port>18883</port>")
                 .contains("<bind-address>127.0.0.1</bind-address>")

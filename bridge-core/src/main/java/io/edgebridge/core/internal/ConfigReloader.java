@@ -1,0 +1,176 @@
+package io.edgebridge.core.internal;
+
+import io.edgebridge.config.BridgeConfig;
+import io.edgebridge.config.ConfigException;
+import io.edgebridge.config.ConfigLoader;
+import io.edgebridge.config.ConfigProblem;
+import io.edgebridge.config.ReloadConfig;
+import io.edgebridge.config.SinkConfig;
+import java.nio.file.Path;
+import java.util.Objects;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reloads a running bridge's configuration: on request (SIGHUP) and, with {@code reload.watch},
+ * whenever its files change. A new configuration that does not load is refused with every problem
+ * logged, and the running one keeps working; a valid one is applied by difference
+ * ({@link Bridge#apply}).
+ *
+ * <p>The files are polled (their bytes hashed) rather than watched with inotify, because editors
+ * replace files by renaming and Kubernetes swaps a ConfigMap's directory through a symlink, both
+ * of which file-system watches miss or report half-done. A change is applied once the files have
+ * stayed the same for one more interval, so a save in several steps is not loaded half-written.
+ */
+public final class ConfigReloader implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(ConfigReloader.class);
+
+    private final Bridge bridge;
+    private final ConfigLoader loader;
+    private final Path path;
+    private final ScheduledExecutorService executor;
+
+    // Executor-thread state.
+    /** Fingerprint of the files as last loaded (applied or refused). */
+    private String handled;
+    /** A fingerprint seen once, waiting to be seen again before it is loaded. */
+    private String pending;
+    /** The {@code reload} settings the watch runs with, and the watch task (null when off). */
+    private ReloadConfig watching;
+    private ScheduledFuture<?> watchTask;
+
+    public ConfigReloader(Bridge bridge, ConfigLoader loader, Path path) {
+        this.bridge = bridge;
+        this.loader = loader;
+        this.path = path;
+        this.executor = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "config-reload");
+            t.setDaemon(true);
+            return t;
+        });
+        this.handled = bridge.config().fingerprint();
+    }
+
+    /** Starts watching the files when the configuration asks for it. */
+    public ConfigReloader start() {
+        executor.execute(this::watchAsConfigured);
+        return this;
+    }
+
+    /** (Re)schedules the watch after start and after each reload, as {@code reload} now says. */
+    private void watchAsConfigured() {
+        ReloadConfig reload = bridge.config().reload();
+        if (reload.equals(watching)) {
+            return;
+        }
+        watching = reload;
+        if (watchTask != null) {
+            watchTask.cancel(false);
+            watchTask = null;
+        }
+        if (reload.watch()) {
+            long interval = reload.interval().toMillis();
+            watchTask = executor.scheduleWithFixedDelay(this::poll, interval, interval, TimeUnit.MILLISECONDS);
+            log.atInfo().addKeyValue("path", path).addKeyValue("interval", reload.interval())
+                    .log("watching the configuration for changes");
+        } else {
+            log.atInfo().addKeyValue("path", path).log("not watching the configuration files; SIGHUP reloads");
+        }
+    }
+
+    /** Reloads now (SIGHUP), on the reload thread. */
+    public void requestReload(String trigger) {
+        executor.execute(() -> reload(trigger));
+    }
+
+    private void poll() {
+        try {
+            String now = ConfigLoader.filesFingerprint(path);
+            if (now.equals(handled)) {
+                pending = null;
+                return;
+            }
+            if (!now.equals(pending)) {
+                pending = now; // seen once: wait one interval for the write to finish
+                return;
+            }
+            pending = null;
+            reload("file change");
+        } catch (RuntimeException e) {
+            log.atWarn().addKeyValue("path", path).log("checking the configuration files failed: {}", e.toString());
+        }
+    }
+
+    /**
+     * Loads and applies the configuration, unless it is the running one: same files and the same
+     * values after substitution (so SIGHUP after rotating a secret file does apply).
+     */
+    private void reload(String trigger) {
+        String filesNow = ConfigLoader.filesFingerprint(path);
+        BridgeConfig next;
+        try {
+            next = loader.load(path);
+        } catch (ConfigException e) {
+            handled = filesNow;
+            log.atError().addKeyValue("trigger", trigger).addKeyValue("path", path)
+                    .addKeyValue("configVersion", bridge.configVersion())
+                    .log("configuration reload refused: {} {}; still running version {} ({})", e.problems().size(),
+                            e.problems().size() == 1 ? "problem" : "problems", bridge.configVersion(),
+                            bridge.config().fingerprint());
+            for (ConfigProblem problem : e.problems()) {
+                log.atError().addKeyValue("trigger", trigger).log("  {}", problem.format());
+            }
+            return;
+        } catch (RuntimeException e) {
+            log.atError().addKeyValue("trigger", trigger).log("configuration reload failed: {}", e.toString());
+            return;
+        }
+        handled = next.fingerprint();
+        for (ConfigProblem warning : next.warnings()) {
+            log.atWarn().addKeyValue("trigger", trigger).log("config warning: {}", warning.format());
+        }
+        if (unchanged(bridge.config(), next)) {
+            log.atInfo().addKeyValue("trigger", trigger).addKeyValue("configVersion", bridge.configVersion())
+                    .log("configuration unchanged; still running version {}", bridge.configVersion());
+            return;
+        }
+        try {
+            bridge.apply(next);
+        } catch (IllegalStateException e) {
+            log.atWarn().addKeyValue("trigger", trigger).log("configuration not applied: {}", e.getMessage());
+        }
+        watchAsConfigured();
+    }
+
+    private static boolean unchanged(BridgeConfig running, BridgeConfig next) {
+        return running.fingerprint().equals(next.fingerprint()) && sameResolvedValues(running, next);
+    }
+
+    /** Same sinks with the same values after substitution (a rotated secret file changes them). */
+    private static boolean sameResolvedValues(BridgeConfig running, BridgeConfig next) {
+        if (!running.sinks().keySet().equals(next.sinks().keySet())) {
+            return false;
+        }
+        for (SinkConfig sink : next.sinks().values()) {
+            if (!sink.sameSettings(running.sinks().get(sink.name()))) {
+                return false;
+            }
+        }
+        return Objects.equals(running.stats(), next.stats());
+    }
+
+    @Override
+    public void close() {
+        executor.shutdownNow();
+        try {
+            executor.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
