@@ -122,6 +122,8 @@ class EdgeBridge:
         with open(config, "w") as f:
             f.write(local + f"""dataDir: {self.dir}/data
 stats: {{ logInterval: 0 }}
+admin: {{ port: 0 }}
+reload: {{ watch: false }}
 sinks:
   cloud: {{ type: mqtt, uri: "mqtt://127.0.0.1:{cloud_port}", reconnect: {{ min: 100ms, max: 1s }} }}
 routes:

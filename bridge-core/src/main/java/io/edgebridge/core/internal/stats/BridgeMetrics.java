@@ -117,6 +117,24 @@ public final class BridgeMetrics {
                 .register(registry);
     }
 
+    /** 1 while {@code member} is the active member of failover group {@code sink}. */
+    public static <T> Gauge failoverActive(MeterRegistry registry, String sink, String member, T owner,
+            java.util.function.ToDoubleFunction<T> value) {
+        return Gauge.builder(BridgeMeter.FAILOVER_ACTIVE.meterName(), owner, value)
+                .description(BridgeMeter.FAILOVER_ACTIVE.description())
+                .baseUnit(BridgeMeter.FAILOVER_ACTIVE.baseUnit())
+                .tags("sink", sink, "member", member)
+                .register(registry);
+    }
+
+    public static Counter failoverSwitches(MeterRegistry registry, String sink, String from, String to, String reason) {
+        return Counter.builder(BridgeMeter.FAILOVER_SWITCHES.meterName())
+                .description(BridgeMeter.FAILOVER_SWITCHES.description())
+                .baseUnit(BridgeMeter.FAILOVER_SWITCHES.baseUnit())
+                .tags("sink", sink, "from", from, "to", to, "reason", reason)
+                .register(registry);
+    }
+
     public void remove(Meter meter) {
         registry.remove(meter);
     }

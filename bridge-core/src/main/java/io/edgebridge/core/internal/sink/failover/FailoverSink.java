@@ -5,8 +5,7 @@ import io.edgebridge.core.api.DeliveryException;
 import io.edgebridge.core.api.DeliveryException.Disposition;
 import io.edgebridge.core.api.OutboundMessage;
 import io.edgebridge.core.api.Sink;
-import io.edgebridge.core.internal.stats.BridgeMeter;
-import io.micrometer.core.instrument.Counter;
+import io.edgebridge.core.internal.stats.BridgeMetrics;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
@@ -108,11 +107,8 @@ public final class FailoverSink implements Sink {
         for (int i = 0; i < members.size(); i++) {
             open.add(new LinkedHashSet<>());
             int index = i;
-            gauges.add(Gauge.builder(BridgeMeter.FAILOVER_ACTIVE.meterName(), this, s -> s.active == index ? 1 : 0)
-                    .description(BridgeMeter.FAILOVER_ACTIVE.description())
-                    .baseUnit(BridgeMeter.FAILOVER_ACTIVE.baseUnit())
-                    .tags("sink", name, "member", members.get(i).name())
-                    .register(registry));
+            gauges.add(BridgeMetrics.failoverActive(registry, name, members.get(i).name(), this,
+                    s -> s.active == index ? 1 : 0));
         }
     }
 
@@ -269,11 +265,7 @@ public final class FailoverSink implements Sink {
         connectedSince[from] = fromConnected ? now : NEVER;
         String fromName = members.get(from).name();
         String toName = members.get(to).name();
-        Counter.builder(BridgeMeter.FAILOVER_SWITCHES.meterName())
-                .description(BridgeMeter.FAILOVER_SWITCHES.description())
-                .baseUnit(BridgeMeter.FAILOVER_SWITCHES.baseUnit())
-                .tags("sink", name, "from", fromName, "to", toName, "reason", reason.tag)
-                .register(registry).increment();
+        BridgeMetrics.failoverSwitches(registry, name, fromName, toName, reason.tag).increment();
         List<CompletableFuture<Void>> handBack = reason == Reason.SWITCH_BACK ? List.of() : drain(from);
         LoggingEventBuilder event = reason == Reason.SWITCH_BACK ? log.atInfo() : log.atWarn();
         event.addKeyValue("sink", name).addKeyValue("from", fromName).addKeyValue("to", toName)
