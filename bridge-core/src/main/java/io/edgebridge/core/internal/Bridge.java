@@ -54,7 +54,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One running EdgeBridge: local broker, spool, sinks, a pump per sink and a downstream router per
- * downstream source. {@link #start()} and {@link #stop()} each run once.
+ * downstream source, health checks and the admin server. {@link #start()} and {@link #stop()} each
+ * run once; {@link #apply} changes the running bridge to a new configuration in between.
  */
 public final class Bridge {
 

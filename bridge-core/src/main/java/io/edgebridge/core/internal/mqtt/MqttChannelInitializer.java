@@ -57,9 +57,11 @@ final class MqttChannelInitializer extends ChannelInitializer<Channel> {
         }
         pipeline.addLast("decoder", new MqttDecoder(MAX_PACKET));
         pipeline.addLast("encoder", MqttEncoder.INSTANCE);
-        long keepAlive = endpoint.keepAlive().toSeconds();
+        long keepAlive = endpoint.keepAlive().toMillis();
         if (keepAlive > 0) {
-            pipeline.addLast("keep-alive", new IdleStateHandler(keepAlive * 3 / 2, keepAlive, 0, TimeUnit.SECONDS));
+            // Ping after keepAlive without writing; give up after 1.5 × keepAlive without reading (in ms:
+            // in whole seconds, 1.5 × 1 s would round down to the ping's own second).
+            pipeline.addLast("keep-alive", new IdleStateHandler(keepAlive * 3 / 2, keepAlive, 0, TimeUnit.MILLISECONDS));
         }
         pipeline.addLast("session", new SessionHandler(link));
     }

@@ -24,9 +24,27 @@ class MqttLinkLifecycleTest {
     Path dir;
 
     private static MqttEndpointConfig endpoint(int port, MqttVersion version) {
+        return endpoint(port, version, Duration.ofSeconds(30));
+    }
+
+    private static MqttEndpointConfig endpoint(int port, MqttVersion version, Duration keepAlive) {
         return new MqttEndpointConfig("127.0.0.1", port, false, "lifecycle-test", Optional.empty(), Optional.empty(),
-                Optional.empty(), version, Duration.ZERO, Duration.ofSeconds(30), Duration.ofSeconds(2),
+                Optional.empty(), version, Duration.ZERO, keepAlive, Duration.ofSeconds(2),
                 new Backoff(Duration.ofMillis(50), Duration.ofMillis(100), 0));
+    }
+
+    /** A one-second keep-alive once timed out the reader at the same second as the ping: a reconnect a second. */
+    @ParameterizedTest
+    @EnumSource(MqttVersion.class)
+    void shortKeepAlive_idleLinkStaysConnected(MqttVersion version) throws Exception {
+        try (Mosquitto broker = new Mosquitto(dir.resolve("broker")).start()) {
+            MqttLink link = MqttLinks.create(endpoint(broker.port(), version, Duration.ofSeconds(1)), "test", 10);
+            link.onMessage(m -> m.ack());
+            link.connect().get(10, TimeUnit.SECONDS);
+            await().during(Duration.ofSeconds(4)).atMost(Duration.ofSeconds(6)).pollInterval(Duration.ofMillis(10))
+                    .until(link::isConnected);
+            link.disconnect().get(5, TimeUnit.SECONDS);
+        }
     }
 
     @ParameterizedTest
