@@ -90,6 +90,12 @@ public interface ConfigMap {
      */
     Optional<MqttEndpointConfig> mqttEndpoint(String uriKey, String defaultClientId);
 
+    /**
+     * A reconnect backoff mapping ({@code min}, {@code max}, {@code jitter}) under {@code key}, as
+     * {@link #mqttEndpoint} reads {@code reconnect}; {@link Backoff#DEFAULT_RECONNECT} where absent.
+     */
+    Backoff backoff(String key);
+
     /** Keys read by {@link #mqttEndpoint} besides the URI key. */
     Set<String> ENDPOINT_KEYS = Set.of("clientId", "username", "password", "tls", "protocol", "sessionExpiry",
             "keepAlive", "connectTimeout", "reconnect");

@@ -1,5 +1,6 @@
 package io.edgebridge.config;
 
+import io.edgebridge.config.template.Template;
 import java.util.Optional;
 import java.util.Set;
 
@@ -38,6 +39,24 @@ public interface SinkType {
     /** Whether target topics may start with '$' (cloud topic spaces such as {@code $aws/}). */
     default boolean allowsDollarTopics() {
         return false;
+    }
+
+    /**
+     * Why a target topic template can never produce a topic this type's destination accepts (for
+     * example a cloud's length, level or reserved-prefix limits), if the template already shows it.
+     * Called for every upstream target of a sink of this type; topics that only turn out invalid
+     * once rendered are the sink's to refuse at run time.
+     */
+    default Optional<String> targetTopicProblem(Template topic) {
+        return Optional.empty();
+    }
+
+    /**
+     * The {@code rateLimit} a sink of this type gets when its configuration does not write one
+     * (e.g. a cloud's per-connection publish quota); empty for no limit.
+     */
+    default Optional<RateLimit> defaultRateLimit() {
+        return Optional.empty();
     }
 
     /** Whether routes may use this sink as a downstream source. */

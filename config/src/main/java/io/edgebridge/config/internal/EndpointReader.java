@@ -57,7 +57,7 @@ final class EndpointReader {
         Duration keepAlive = map.duration("keepAlive", DEFAULT_KEEP_ALIVE, Duration.ZERO, MAX_KEEP_ALIVE);
         Duration connectTimeout = map.duration("connectTimeout", DEFAULT_CONNECT_TIMEOUT, Duration.ofSeconds(1),
                 Duration.ofMinutes(5));
-        Backoff reconnect = readReconnect();
+        Backoff reconnect = readReconnect(map, "reconnect");
         return uri.map(u -> {
             boolean secure = tls.orElse(false);
             int port = u.getPort() != -1 ? u.getPort() : secure ? 8883 : 1883;
@@ -109,16 +109,16 @@ final class EndpointReader {
         }).orElse(MqttVersion.V5);
     }
 
-    private Backoff readReconnect() {
+    static Backoff readReconnect(NodeMap map, String key) {
         Backoff d = Backoff.DEFAULT_RECONNECT;
-        NodeMap r = map.mappingOrEmpty("reconnect");
+        NodeMap r = map.mappingOrEmpty(key);
         r.checkKeys(RECONNECT_KEYS);
         Duration min = r.duration("min", d.min(), Duration.ofMillis(10), Duration.ofHours(1));
         Duration max = r.duration("max", d.max(), Duration.ofMillis(10), Duration.ofDays(1));
         double jitter = r.decimal("jitter", d.jitter(), 0, 1);
         if (min.compareTo(max) > 0) {
-            r.problem(r.has("max") ? "max" : "min", "reconnect.min (" + ValueSyntax.format(min)
-                    + ") must not be longer than reconnect.max (" + ValueSyntax.format(max) + ")");
+            r.problem(r.has("max") ? "max" : "min", key + ".min (" + ValueSyntax.format(min)
+                    + ") must not be longer than " + key + ".max (" + ValueSyntax.format(max) + ")");
         }
         return new Backoff(min, max, jitter);
     }

@@ -4,6 +4,7 @@ import io.edgebridge.config.ConfigMap;
 import io.edgebridge.config.FailoverOptions;
 import io.edgebridge.config.SinkType;
 import io.edgebridge.config.TemplateScope;
+import io.edgebridge.config.template.Template;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -69,6 +70,12 @@ final class FailoverGroupType implements SinkType {
     private String typesWith(String key) {
         return String.join(", ", types.values().stream().filter(t -> t.targetKeys().contains(key))
                 .map(SinkType::type).sorted().toList());
+    }
+
+    /** The first member type's objection: a topic must suit every member. */
+    @Override
+    public Optional<String> targetTopicProblem(Template topic) {
+        return types.values().stream().map(t -> t.targetTopicProblem(topic)).flatMap(Optional::stream).findFirst();
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.edgebridge.config.internal;
 
+import io.edgebridge.config.Backoff;
 import io.edgebridge.config.ConfigMap;
 import io.edgebridge.config.Location;
 import io.edgebridge.config.MqttEndpointConfig;
@@ -399,6 +400,11 @@ public final class NodeMap implements ConfigMap {
     @Override
     public void problem(String key, String message) {
         problemAt(locationOf(key), message);
+    }
+
+    @Override
+    public Backoff backoff(String key) {
+        return EndpointReader.readReconnect(this, key);
     }
 
     @Override

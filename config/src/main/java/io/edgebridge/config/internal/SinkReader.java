@@ -64,7 +64,8 @@ final class SinkReader {
         }
         int maxInFlight = m.integer(MAX_IN_FLIGHT, 1000, 1, 100_000);
         boolean required = m.bool(REQUIRED, true);
-        Optional<RateLimit> rateLimit = m.mapping(RATE_LIMIT).flatMap(SinkReader::rateLimit);
+        Optional<RateLimit> rateLimit = m.has(RATE_LIMIT) ? m.mapping(RATE_LIMIT).flatMap(SinkReader::rateLimit)
+                : sinkType.defaultRateLimit();
         Optional<ProbeConfig> probe = m.mapping(PROBE).flatMap(p -> probe(p, sinkType));
         Object options = sinkType.parseOptions(name,
                 m.alsoAllowing(COMMON_KEYS).withClientIdDefaults(clientIdDefaults));

@@ -49,6 +49,7 @@ final class TargetReader {
                         ? "not every member of failover group '" + sink + "' publishes to $ topics"
                         : "sink '" + sink + "' (type " + type.get().type() + ") does not publish to $ topics"));
             }
+            type.flatMap(tp -> tp.targetTopicProblem(template)).ifPresent(p -> t.problem(TOPIC, p));
         });
         int qos = t.integer("qos", 1, 0, 2);
         boolean retain = t.bool("retain", false);
