@@ -475,6 +475,10 @@ final class AwsIotCoreSink implements Sink {
             String failure = errorText(r.getErrorCode())
                     + (connAck == null || connAck.getReasonCode() == null ? "" : "; CONNACK " + connAck.getReasonCode()
                             + (connAck.getReasonString() == null ? "" : " (" + connAck.getReasonString() + ")"));
+            if (failure.contains("_TLS_")) {
+                failure += " (the TLS handshake failed: check that the certificate is registered and active in"
+                        + " IoT Core, that it matches the private key, and the ca file)";
+            }
             int repeats = failure.equals(lastFailure) ? ++repeatedFailures : (repeatedFailures = 0);
             lastFailure = failure;
             var event = repeats == 0 || repeats % 20 == 0 ? log.atWarn() : log.atDebug();

@@ -209,7 +209,7 @@ class AwsIotCoreIntegrationTest {
             String error = logs.list.stream().map(ILoggingEvent::getFormattedMessage)
                     .filter(m -> m.startsWith("cannot connect")).findFirst().orElseThrow();
             System.out.println("[refused] " + error);
-            assertThat(error).containsAnyOf("TLS", "SOCKET", "CLOSED", "NEGOTIATION", "IO_");
+            assertThat(error).contains("TLS handshake failed").contains("certificate is registered");
 
             // The operator installs a certificate from the right CA: the queued messages all arrive.
             useClientCertificate(pki.client("gateway-1"));

@@ -102,7 +102,9 @@ class CliTest {
     static Stream<Path> examples() throws IOException {
         List<Path> all = new ArrayList<>();
         try (Stream<Path> files = Files.list(EXAMPLES)) {
-            files.filter(p -> p.toString().endsWith(".yaml") || Files.isDirectory(p)).sorted().forEach(all::add);
+            // aws-iot-core.yaml needs the bridge-aws module: validated by its AwsExampleTest.
+            files.filter(p -> p.toString().endsWith(".yaml") || Files.isDirectory(p))
+                    .filter(p -> !p.getFileName().toString().equals("aws-iot-core.yaml")).sorted().forEach(all::add);
         }
         return all.stream();
     }
