@@ -285,6 +285,17 @@ final class AwsIotCoreSink implements Sink {
         if (c.retired) {
             result.completeExceptionally(new DeliveryException(Disposition.RETRY, "the connection was replaced"));
         }
+        // The client's own ack timeout was seen not to fire for publishes made around a reconnect on a
+        // loaded machine: without this, such a send would stay open for ever and hold the pump.
+        long timeout = options.operationTimeout().toMillis();
+        ScheduledFuture<?> expiry = context.scheduler().schedule(() -> {
+            if (result.completeExceptionally(new DeliveryException(Disposition.RETRY,
+                    "no PUBACK from AWS IoT Core within operationTimeout (" + options.operationTimeout().toSeconds()
+                            + " s)"))) {
+                c.pending.remove(result);
+            }
+        }, timeout, TimeUnit.MILLISECONDS);
+        result.whenComplete((v, e) -> expiry.cancel(false));
         return result;
     }
 

@@ -226,7 +226,7 @@ class AwsIotCoreIntegrationTest {
                 var cloud = new IotCoreStandIn(dir.resolve("iot"), server, pki).start();
                 var recorder = new Recorder(cloud.plainPort(), "cloud-recorder", "dt/#");
                 var bridge = TestBridge.start(dir.resolve("bridge"), yaml(local.port(), cloud.tlsPort(),
-                        "rateLimit: { messages: 1000 }", ""));
+                        "rateLimit: { messages: 1000 }\noperationTimeout: 5s", ""));
                 var devices = new Publisher(local.port(), 200)) {
             List<String> sent = new ArrayList<>();
             for (int i = 0; i < 1500; i++) {
@@ -308,6 +308,33 @@ class AwsIotCoreIntegrationTest {
             } finally {
                 operator.disconnect();
             }
+        }
+    }
+
+    @Test
+    void aShadowUpdate_isRenderedFromTheTemplate_andPublishedToTheReservedShadowTopic() throws Exception {
+        String shadowRoute = """
+                  - name: shadow
+                    from: devices/<deviceId>/state
+                    sink: aws
+                    topic: $aws/things/<deviceId>/shadow/update
+                    payload: template
+                    template: '{"state":{"reported":<payload>}}'
+                """;
+        try (var local = new Mosquitto(dir.resolve("local")).start();
+                var cloud = new IotCoreStandIn(dir.resolve("iot"), server, pki).start();
+                var bridge = TestBridge.start(dir.resolve("bridge"),
+                        yaml(local.port(), cloud.tlsPort(), "", shadowRoute));
+                var devices = new Publisher(local.port(), 10)) {
+            devices.publish("devices/thermo-7/state", "{\"temp\":21.5}").join();
+            devices.publish("devices/thermo-8/state", "{\"temp\":19}").join();
+
+            await().atMost(Duration.ofSeconds(30)).until(() -> cloud.reservedPublishes().size() >= 2);
+            assertThat(cloud.reservedPublishes()).extracting(p -> p[0] + " " + p[1]).containsExactlyInAnyOrder(
+                    "$aws/things/thermo-7/shadow/update {\"state\":{\"reported\":{\"temp\":21.5}}}",
+                    "$aws/things/thermo-8/shadow/update {\"state\":{\"reported\":{\"temp\":19}}}");
+            assertThat(bridge.count("edgebridge.messages.forwarded", "route", "shadow")).isEqualTo(2);
+            assertThat(bridge.count("edgebridge.messages.deadlettered")).isZero();
         }
     }
 

@@ -40,6 +40,7 @@ final class IotCoreStandIn implements AutoCloseable {
     private final int tlsPort = Ports.free();
     private final int plainPort = Ports.free();
     private final List<String> clientCertificates = new CopyOnWriteArrayList<>();
+    private final List<String[]> reserved = new CopyOnWriteArrayList<>();
     private volatile boolean running;
 
     /** Trusts client certificates of {@code clientCa}; presents {@code server}. */
@@ -100,7 +101,7 @@ final class IotCoreStandIn implements AutoCloseable {
                 .withExtensionsFolder(Files.createDirectories(dir.resolve("extensions")))
                 .withoutLoggingBootstrap()
                 .withEmbeddedExtension(EmbeddedExtension.builder().withId("iot-core").withName("IoT Core stand-in")
-                        .withVersion("1").withPriority(1).withExtensionMain(new CertificateLog(clientCertificates))
+                        .withVersion("1").withPriority(1).withExtensionMain(new CertificateLog(clientCertificates, reserved))
                         .build())
                 .build();
     }
@@ -161,19 +162,42 @@ final class IotCoreStandIn implements AutoCloseable {
         return List.copyOf(clientCertificates);
     }
 
-    /** Records each client's certificate subject; also makes the publish service available. */
+    /** Topic and payload of every publish a client made to a reserved {@code $aws/...} topic, in order. */
+    List<String[]> reservedPublishes() {
+        return List.copyOf(reserved);
+    }
+
+    /**
+     * Records each client's certificate subject, and takes the publishes clients make to reserved
+     * {@code $aws/...} topics (shadow updates, job updates) as IoT Core's services do: acknowledged
+     * and recorded, not delivered (HiveMQ would otherwise disconnect a client publishing to a
+     * {@code $} topic). Also makes the publish service available.
+     */
     private static final class CertificateLog implements ExtensionMain {
         private final List<String> subjects;
+        private final List<String[]> reserved;
 
-        CertificateLog(List<String> subjects) {
+        CertificateLog(List<String> subjects, List<String[]> reserved) {
             this.subjects = subjects;
+            this.reserved = reserved;
         }
 
         @Override
         public void extensionStart(ExtensionStartInput input, ExtensionStartOutput output) {
-            Services.initializerRegistry().setClientInitializer((in, client) -> in.getConnectionInformation()
-                    .getClientTlsInformation().flatMap(t -> t.getClientCertificate())
-                    .ifPresent(c -> subjects.add(c.getSubjectX500Principal().getName())));
+            Services.initializerRegistry().setClientInitializer((in, client) -> {
+                in.getConnectionInformation().getClientTlsInformation().flatMap(t -> t.getClientCertificate())
+                        .ifPresent(c -> subjects.add(c.getSubjectX500Principal().getName()));
+                client.addPublishInboundInterceptor((publishIn, publishOut) -> {
+                    String topic = publishIn.getPublishPacket().getTopic();
+                    if (topic.startsWith("$aws/")) {
+                        ByteBuffer payload = publishIn.getPublishPacket().getPayload().orElse(ByteBuffer.allocate(0));
+                        byte[] bytes = new byte[payload.remaining()];
+                        payload.duplicate().get(bytes);
+                        reserved.add(new String[] {topic, new String(bytes, StandardCharsets.UTF_8)});
+                        publishOut.preventPublishDelivery();
+                    }
+                });
+            });
         }
 
         @Override
