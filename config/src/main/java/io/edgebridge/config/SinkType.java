@@ -1,6 +1,7 @@
 package io.edgebridge.config;
 
 import io.edgebridge.config.template.Template;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -34,6 +35,14 @@ public interface SinkType {
      */
     default Optional<Object> parseTargetOptions(ConfigMap target, TemplateScope scope) {
         return Optional.empty();
+    }
+
+    /**
+     * The {@code properties} a route target of this type gets when it writes none (e.g. a cloud's
+     * customary application properties), as templates within {@code scope}; empty for none.
+     */
+    default Map<String, Template> defaultTargetProperties(TemplateScope scope) {
+        return Map.of();
     }
 
     /** Whether target topics may start with '$' (cloud topic spaces such as {@code $aws/}). */

@@ -119,7 +119,7 @@ class ExamplesTest {
     @ParameterizedTest(name = "[{index}] {0}")
     @ValueSource(strings = {
             "sinks:\n  out: {type: file, path: x, maxInFlight: \"${MAX_IN_FLIGHT}\", fsync: \"${FSYNC}\"}",
-            "sinks:\n  hub: {type: azure-iot-hub, connectionString: x, anything: [1, 2]}",
+            "sinks:\n  hub: {type: other-cloud, connectionString: x, anything: [1, 2]}",
             "sinks:\n  cloud: {type: mqtt, uri: \"${CLOUD_URI}\", keepAlive: 0, protocol: \"3.1.1\"}",
             "routes:\n  - {name: a, from: a/<x>, sink: hub, topic: b, attributes: {x: <x>}}",
             "routes:\n  - {name: d, direction: downstream, sink: cloud, from: c/<x>, to: {topic: l/<x>, retain: true}}",

@@ -66,19 +66,33 @@ public final class TestCertificates {
         return issue(name, true);
     }
 
+    /** A server certificate valid for the given IP addresses and DNS names (only). */
+    public Issued server(String name, String... addressesAndNames) {
+        GeneralName[] names = new GeneralName[addressesAndNames.length];
+        for (int i = 0; i < names.length; i++) {
+            String n = addressesAndNames[i];
+            names[i] = new GeneralName(n.matches("[0-9.]+|.*:.*") ? GeneralName.iPAddress : GeneralName.dNSName, n);
+        }
+        return issue(name, names);
+    }
+
     public Issued client(String name) {
         return issue(name, false);
     }
 
     private Issued issue(String name, boolean server) {
+        return issue(name, server ? new GeneralName[] {new GeneralName(GeneralName.iPAddress, "127.0.0.1"),
+                new GeneralName(GeneralName.dNSName, "localhost")} : null);
+    }
+
+    private Issued issue(String name, GeneralName[] subjectAlternativeNames) {
         try {
             KeyPair keys = keyPair();
             X509v3CertificateBuilder builder = builder(new X500Name(ca.x509().getSubjectX500Principal().getName()),
                     new X500Name("CN=" + name), keys);
-            if (server) {
-                builder.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName[] {
-                        new GeneralName(GeneralName.iPAddress, "127.0.0.1"),
-                        new GeneralName(GeneralName.dNSName, "localhost")}));
+            if (subjectAlternativeNames != null) {
+                builder.addExtension(Extension.subjectAlternativeName, false,
+                        new GeneralNames(subjectAlternativeNames));
             }
             return write(dir, name, sign(builder, ca.keys()), keys);
         } catch (GeneralSecurityException | IOException | org.bouncycastle.operator.OperatorCreationException e) {

@@ -54,7 +54,8 @@ final class TargetReader {
         int qos = t.integer("qos", 1, 0, 2);
         boolean retain = t.bool("retain", false);
         Payload payload = payload(t, scope);
-        Map<String, Template> properties = t.templates(PROPERTIES, scope);
+        Map<String, Template> properties = t.has(PROPERTIES) || type.isEmpty() ? t.templates(PROPERTIES, scope)
+                : type.get().defaultTargetProperties(scope);
         Optional<Template> contentType = t.template("contentType", scope);
         Optional<Object> sinkOptions = Optional.empty();
         if (type.isPresent() && t.keys().stream().anyMatch(typeKeys::contains)) {

@@ -1,0 +1,237 @@
+package io.edgebridge.azure;
+
+import com.hivemq.embedded.EmbeddedExtension;
+import com.hivemq.embedded.EmbeddedHiveMQ;
+import com.hivemq.extension.sdk.api.ExtensionMain;
+import com.hivemq.extension.sdk.api.packets.general.Qos;
+import com.hivemq.extension.sdk.api.parameter.ExtensionStartInput;
+import com.hivemq.extension.sdk.api.parameter.ExtensionStartOutput;
+import com.hivemq.extension.sdk.api.parameter.ExtensionStopInput;
+import com.hivemq.extension.sdk.api.parameter.ExtensionStopOutput;
+import com.hivemq.extension.sdk.api.services.Services;
+import com.hivemq.extension.sdk.api.services.builder.Builders;
+import com.hivemq.extension.sdk.api.services.publish.Publish;
+import io.edgebridge.core.testing.Ports;
+import io.edgebridge.core.testing.TestCertificates;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.URLEncoder;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A stand-in for Azure IoT Hub: embedded HiveMQ CE with a TLS listener on port 8883 (the SDK's
+ * fixed MQTT port) of a loopback address of its own (127.0.0.x, so several can coexist; the
+ * device's connection string names it {@code hub-N.azure-devices.net}, which the test JVM's hosts
+ * file resolves there; {@code GatewayHostName} would make the SDK skip the cloud-to-device
+ * subscription, as it does for an IoT Edge gateway), accepting any
+ * credentials, and a plain listener on 127.0.0.1 for the test's cloud-side clients. Its extension
+ * records each device's CONNECT (user name, whether the password is a SAS token) and every PUBACK a
+ * device sends (the acknowledgement of a cloud-to-device message), and publishes as the hub.
+ */
+final class IotHubStandIn implements AutoCloseable {
+
+    static final int MQTT_PORT = 8883;
+    private static final String PASSWORD = "stand-in";
+
+    private final Path dir;
+    private final Path conf;
+    private final String address;
+    private final int plainPort = Ports.free();
+    private EmbeddedHiveMQ hivemq;
+    private final Records records = new Records();
+
+    /** What the extension saw, shared across restarts. */
+    static final class Records {
+        final List<String> userNames = new CopyOnWriteArrayList<>();
+        final List<String> passwords = new CopyOnWriteArrayList<>();
+        final List<Long> devicePubacks = new CopyOnWriteArrayList<>();
+    }
+
+    /** Presents a certificate of {@code pki} for the stand-in's address. */
+    IotHubStandIn(Path dir, TestCertificates pki) throws Exception {
+        this.dir = dir;
+        this.conf = Files.createDirectories(dir.resolve("conf"));
+        this.address = freeLoopbackAddress();
+        TestCertificates.Issued server = pki.server("iot-hub-stand-in", address, hostName());
+        Path keystore = conf.resolve("keystore.p12");
+        KeyStore keys = KeyStore.getInstance("PKCS12");
+        keys.load(null, null);
+        keys.setKeyEntry("server", server.keys().getPrivate(), PASSWORD.toCharArray(),
+                new Certificate[] {server.x509()});
+        try (OutputStream out = Files.newOutputStream(keystore)) {
+            keys.store(out, PASSWORD.toCharArray());
+        }
+        Files.writeString(conf.resolve("config.xml"), """
+                <?xml version="1.0" encoding="UTF-8"?>
+                <hivemq>
+                    <listeners>
+                        <tls-tcp-listener>
+                            <port>%d</port>
+                            <bind-address>%s</bind-address>
+                            <tls>
+                                <keystore>
+                                    <path>%s</path>
+                                    <password>%s</password>
+                                    <private-key-password>%s</private-key-password>
+                                </keystore>
+                            </tls>
+                        </tls-tcp-listener>
+                        <tcp-listener>
+                            <port>%d</port>
+                            <bind-address>127.0.0.1</bind-address>
+                        </tcp-listener>
+                    </listeners>
+                    <mqtt>
+                        <queued-messages><max-queue-size>100000</max-queue-size></queued-messages>
+                    </mqtt>
+                    <persistence><mode>in-memory</mode></persistence>
+                    <anonymous-usage-statistics><enabled>false</enabled></anonymous-usage-statistics>
+                </hivemq>
+                """.formatted(MQTT_PORT, address, keystore, PASSWORD, PASSWORD, plainPort));
+    }
+
+    /**
+     * A 127.0.0.N address (N in 10..59, named hub-N.azure-devices.net in the test hosts file) whose
+     * port 8883 is free.
+     */
+    private static String freeLoopbackAddress() {
+        for (int attempt = 0; attempt < 50; attempt++) {
+            String candidate = "127.0.0." + ThreadLocalRandom.current().nextInt(10, 60);
+            try (ServerSocket probe = new ServerSocket()) {
+                probe.bind(new InetSocketAddress(InetAddress.getByName(candidate), MQTT_PORT));
+                return candidate;
+            } catch (java.io.IOException e) {
+                // taken: try another
+            }
+        }
+        throw new IllegalStateException("no loopback address with a free port 8883");
+    }
+
+    IotHubStandIn start() throws Exception {
+        hivemq = EmbeddedHiveMQ.builder()
+                .withConfigurationFolder(conf)
+                .withDataFolder(Files.createDirectories(dir.resolve("data")))
+                .withExtensionsFolder(Files.createDirectories(dir.resolve("extensions")))
+                .withoutLoggingBootstrap()
+                .withEmbeddedExtension(EmbeddedExtension.builder().withId("iot-hub").withName("IoT Hub stand-in")
+                        .withVersion("1").withPriority(1).withExtensionMain(new Recording(records)).build())
+                .build();
+        hivemq.start().get(60, TimeUnit.SECONDS);
+        return this;
+    }
+
+    void stop() throws Exception {
+        try {
+            hivemq.stop().get(60, TimeUnit.SECONDS);
+        } finally {
+            hivemq.close();
+            hivemq = null;
+        }
+    }
+
+    /** The address the device connects to. */
+    String address() {
+        return address;
+    }
+
+    /** The hub's host name: resolves to {@link #address()} through the test hosts file. */
+    String hostName() {
+        return "hub-" + address.substring(address.lastIndexOf('.') + 1) + ".azure-devices.net";
+    }
+
+    int plainPort() {
+        return plainPort;
+    }
+
+    Records records() {
+        return records;
+    }
+
+    /**
+     * Sends a cloud-to-device message as IoT Hub does: QoS 1 to
+     * {@code devices/<device>/messages/devicebound/%24.to=...&<url-encoded properties>}.
+     */
+    void sendCloudToDevice(String device, Map<String, String> properties, String payload) throws Exception {
+        // IoT Hub always starts with $.to (the SDK reads properties from the first '%24' on).
+        List<String> parts = new ArrayList<>();
+        parts.add("%24.to=" + URLEncoder.encode("/devices/" + device + "/messages/deviceBound", StandardCharsets.UTF_8));
+        properties.forEach((k, v) -> parts.add(URLEncoder.encode(k, StandardCharsets.UTF_8) + "="
+                + URLEncoder.encode(v, StandardCharsets.UTF_8)));
+        Publish publish = Builders.publish().topic("devices/" + device + "/messages/devicebound/" + String.join("&", parts))
+                .qos(Qos.AT_LEAST_ONCE).payload(ByteBuffer.wrap(payload.getBytes(StandardCharsets.UTF_8))).build();
+        Services.publishService().publish(publish).get(10, TimeUnit.SECONDS);
+    }
+
+    /** The properties IoT Hub would decode from a telemetry topic {@code devices/<id>/messages/events/<props>}. */
+    static Map<String, String> eventProperties(String topic) {
+        String marker = "/messages/events/";
+        int at = topic.indexOf(marker);
+        Map<String, String> properties = new LinkedHashMap<>();
+        if (at < 0) {
+            return properties;
+        }
+        String encoded = topic.substring(at + marker.length());
+        for (String part : encoded.split("&")) {
+            if (part.isEmpty()) {
+                continue;
+            }
+            int eq = part.indexOf('=');
+            String k = java.net.URLDecoder.decode(eq < 0 ? part : part.substring(0, eq), StandardCharsets.UTF_8);
+            String v = eq < 0 ? "" : java.net.URLDecoder.decode(part.substring(eq + 1), StandardCharsets.UTF_8);
+            properties.put(k, v);
+        }
+        return properties;
+    }
+
+    @Override
+    public void close() throws Exception {
+        if (hivemq != null) {
+            stop();
+        }
+    }
+
+    /** Records CONNECTs and device PUBACKs; also makes the publish service available. */
+    private static final class Recording implements ExtensionMain {
+        private final Records records;
+
+        Recording(Records records) {
+            this.records = records;
+        }
+
+        @Override
+        public void extensionStart(ExtensionStartInput input, ExtensionStartOutput output) {
+            Services.interceptorRegistry().setConnectInboundInterceptorProvider(in -> (connect, out) -> {
+                var packet = connect.getConnectPacket();
+                if (packet.getUserName().isPresent()) {
+                    records.userNames.add(packet.getUserName().get());
+                    packet.getPassword().ifPresent(p -> records.passwords.add(StandardCharsets.UTF_8.decode(p).toString()));
+                }
+            });
+            Services.initializerRegistry().setClientInitializer((in, client) -> {
+                if (in.getClientInformation().getClientId().startsWith("cloud-")) {
+                    return;
+                }
+                client.addPubackInboundInterceptor((puback, out) -> records.devicePubacks.add(System.nanoTime()));
+            });
+        }
+
+        @Override
+        public void extensionStop(ExtensionStopInput input, ExtensionStopOutput output) {
+            // nothing to release
+        }
+    }
+}
