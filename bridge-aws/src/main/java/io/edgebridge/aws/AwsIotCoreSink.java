@@ -285,8 +285,8 @@ final class AwsIotCoreSink implements Sink {
         if (c.retired) {
             result.completeExceptionally(new DeliveryException(Disposition.RETRY, "the connection was replaced"));
         }
-        // The client's own ack timeout was seen not to fire for publishes made around a reconnect on a
-        // loaded machine: without this, such a send would stay open for ever and hold the pump.
+        // Whatever the client does with its own ack timeout, a send must end: one that stayed open for
+        // ever would hold its place in the pump's window and in the rate limit.
         long timeout = options.operationTimeout().toMillis();
         ScheduledFuture<?> expiry = context.scheduler().schedule(() -> {
             if (result.completeExceptionally(new DeliveryException(Disposition.RETRY,

@@ -241,31 +241,20 @@ class AwsIotCoreIntegrationTest {
             Thread.sleep(10_000); // the outage
             assertThat(bridge.bridge().spool().entryCount()).isPositive();
             cloud.start();
-            // The stand-in keeps no sessions across restarts (in-memory): the recorder subscribes again.
-            try (var after = new Recorder(cloud.plainPort(), "cloud-recorder-2", "dt/#")) {
-                for (int i = 1500; i < 2000; i++) {
-                    sent.add(publish(devices, i, 100));
-                }
-                devices.drain(60, TimeUnit.SECONDS);
-                await().atMost(Duration.ofSeconds(90)).until(() -> missing(sent, recorder, after).isEmpty());
-                System.out.printf("[outage] before %d, after %d messages (duplicates included)%n", recorder.total(),
-                        after.total());
+            // Counted where IoT Core would count them, at the broker: a subscriber that connects after
+            // the restart could miss what the bridge sends in the first moments.
+            for (int i = 1500; i < 2000; i++) {
+                sent.add(publish(devices, i, 100));
             }
+            devices.drain(60, TimeUnit.SECONDS);
+            await().atMost(Duration.ofSeconds(90)).until(() -> {
+                var received = cloud.received();
+                return sent.stream().allMatch(received::containsKey);
+            });
+            long total = cloud.received().values().stream().mapToLong(Integer::longValue).sum();
+            System.out.printf("[outage] %d messages sent, %d received by the stand-in (duplicates included)%n",
+                    sent.size(), total);
         }
-    }
-
-    private static List<String> missing(List<String> sent, Recorder... recorders) {
-        List<String> missing = new ArrayList<>();
-        for (String p : sent) {
-            boolean got = false;
-            for (Recorder r : recorders) {
-                got |= r.received(p);
-            }
-            if (!got) {
-                missing.add(p);
-            }
-        }
-        return missing;
     }
 
     @Test

@@ -41,6 +41,8 @@ final class IotCoreStandIn implements AutoCloseable {
     private final int plainPort = Ports.free();
     private final List<String> clientCertificates = new CopyOnWriteArrayList<>();
     private final List<String[]> reserved = new CopyOnWriteArrayList<>();
+    /** Payloads of every publish a client made, across restarts (independent of any subscriber). */
+    private final java.util.Map<String, Integer> received = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile boolean running;
 
     /** Trusts client certificates of {@code clientCa}; presents {@code server}. */
@@ -101,7 +103,7 @@ final class IotCoreStandIn implements AutoCloseable {
                 .withExtensionsFolder(Files.createDirectories(dir.resolve("extensions")))
                 .withoutLoggingBootstrap()
                 .withEmbeddedExtension(EmbeddedExtension.builder().withId("iot-core").withName("IoT Core stand-in")
-                        .withVersion("1").withPriority(1).withExtensionMain(new CertificateLog(clientCertificates, reserved))
+                        .withVersion("1").withPriority(1).withExtensionMain(new CertificateLog(clientCertificates, reserved, received))
                         .build())
                 .build();
     }
@@ -162,6 +164,11 @@ final class IotCoreStandIn implements AutoCloseable {
         return List.copyOf(clientCertificates);
     }
 
+    /** How often each payload was published to the stand-in by a client (duplicates count), across restarts. */
+    java.util.Map<String, Integer> received() {
+        return java.util.Map.copyOf(received);
+    }
+
     /** Topic and payload of every publish a client made to a reserved {@code $aws/...} topic, in order. */
     List<String[]> reservedPublishes() {
         return List.copyOf(reserved);
@@ -176,10 +183,12 @@ final class IotCoreStandIn implements AutoCloseable {
     private static final class CertificateLog implements ExtensionMain {
         private final List<String> subjects;
         private final List<String[]> reserved;
+        private final java.util.Map<String, Integer> received;
 
-        CertificateLog(List<String> subjects, List<String[]> reserved) {
+        CertificateLog(List<String> subjects, List<String[]> reserved, java.util.Map<String, Integer> received) {
             this.subjects = subjects;
             this.reserved = reserved;
+            this.received = received;
         }
 
         @Override
@@ -189,11 +198,13 @@ final class IotCoreStandIn implements AutoCloseable {
                         .ifPresent(c -> subjects.add(c.getSubjectX500Principal().getName()));
                 client.addPublishInboundInterceptor((publishIn, publishOut) -> {
                     String topic = publishIn.getPublishPacket().getTopic();
+                    ByteBuffer payload = publishIn.getPublishPacket().getPayload().orElse(ByteBuffer.allocate(0));
+                    byte[] bytes = new byte[payload.remaining()];
+                    payload.duplicate().get(bytes);
+                    String text = new String(bytes, StandardCharsets.UTF_8);
+                    received.merge(text, 1, Integer::sum);
                     if (topic.startsWith("$aws/")) {
-                        ByteBuffer payload = publishIn.getPublishPacket().getPayload().orElse(ByteBuffer.allocate(0));
-                        byte[] bytes = new byte[payload.remaining()];
-                        payload.duplicate().get(bytes);
-                        reserved.add(new String[] {topic, new String(bytes, StandardCharsets.UTF_8)});
+                        reserved.add(new String[] {topic, text});
                         publishOut.preventPublishDelivery();
                     }
                 });
