@@ -237,30 +237,20 @@ class AzureIotHubIntegrationTest {
             Thread.sleep(10_000); // the outage
             assertThat(bridge.bridge().spool().entryCount()).isPositive();
             hub.start();
-            try (var after = new Recorder(hub.plainPort(), "cloud-recorder-2", "devices/+/messages/events/#")) {
-                for (int i = 1000; i < 1300; i++) {
-                    sent.add(publish(devices, i, 100));
-                }
-                devices.drain(60, TimeUnit.SECONDS);
-                await().atMost(Duration.ofSeconds(120)).until(() -> missing(sent, recorder, after).isEmpty());
-                System.out.printf("[outage] before %d, after %d messages (duplicates included)%n", recorder.total(),
-                        after.total());
+            // Counted at the broker, as IoT Hub would: a subscriber made after the restart could miss
+            // what the bridge re-sends in the first moments.
+            for (int i = 1000; i < 1300; i++) {
+                sent.add(publish(devices, i, 100));
             }
+            devices.drain(60, TimeUnit.SECONDS);
+            await().atMost(Duration.ofSeconds(120)).until(() -> {
+                var received = hub.received();
+                return sent.stream().allMatch(received::containsKey);
+            });
+            long total = hub.received().values().stream().mapToLong(Integer::longValue).sum();
+            System.out.printf("[outage] %d messages sent, %d received by the stand-in (duplicates included)%n",
+                    sent.size(), total);
         }
-    }
-
-    private static List<String> missing(List<String> sent, Recorder... recorders) {
-        List<String> missing = new ArrayList<>();
-        for (String p : sent) {
-            boolean got = false;
-            for (Recorder r : recorders) {
-                got |= r.received(p);
-            }
-            if (!got) {
-                missing.add(p);
-            }
-        }
-        return missing;
     }
 
     private static ListAppender<ILoggingEvent> capture() {

@@ -59,6 +59,13 @@ final class IotHubStandIn implements AutoCloseable {
         final List<String> userNames = new CopyOnWriteArrayList<>();
         final List<String> passwords = new CopyOnWriteArrayList<>();
         final List<Long> devicePubacks = new CopyOnWriteArrayList<>();
+        /** Payloads the device published (D2C), with how often: counted at the broker, across restarts. */
+        final java.util.Map<String, Integer> received = new java.util.concurrent.ConcurrentHashMap<>();
+    }
+
+    /** D2C payloads received from the device (duplicates counted), across restarts. */
+    java.util.Map<String, Integer> received() {
+        return java.util.Map.copyOf(records.received);
     }
 
     /** Presents a certificate of {@code pki} for the stand-in's address. */
@@ -226,6 +233,13 @@ final class IotHubStandIn implements AutoCloseable {
                     return;
                 }
                 client.addPubackInboundInterceptor((puback, out) -> records.devicePubacks.add(System.nanoTime()));
+                client.addPublishInboundInterceptor((publish, out) -> {
+                    java.nio.ByteBuffer payload = publish.getPublishPacket().getPayload()
+                            .orElse(java.nio.ByteBuffer.allocate(0)).duplicate();
+                    byte[] bytes = new byte[payload.remaining()];
+                    payload.get(bytes);
+                    records.received.merge(new String(bytes, StandardCharsets.UTF_8), 1, Integer::sum);
+                });
             });
         }
 
