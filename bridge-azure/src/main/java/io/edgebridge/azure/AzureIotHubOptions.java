@@ -22,6 +22,10 @@ import java.util.Optional;
  * @param c2dTopic         the topic a cloud-to-device message is matched under by downstream
  *                         routes, rendered from its application properties
  * @param c2dTimeout       how long a cloud-to-device message may wait for the local broker
+ * @param methodTopic      the topic a direct method call is matched under by downstream routes,
+ *                         rendered from {@code method} and the top-level values of its JSON payload
+ * @param methodTimeout    how long a direct method waits for the local device's response (then 504)
+ * @param twin             module/device twin: desired {@code routes}, reported status
  * @param keepAlive        MQTT keep-alive
  * @param sasTokenExpiry   lifetime of the SAS tokens the SDK renews
  * @param sendTimeout      how long a send waits for IoT Hub's acknowledgement
@@ -37,6 +41,9 @@ record AzureIotHubOptions(
         int maxMessageSize,
         Template c2dTopic,
         Duration c2dTimeout,
+        Template methodTopic,
+        Duration methodTimeout,
+        Twin twin,
         Duration keepAlive,
         Duration sasTokenExpiry,
         Duration sendTimeout,
@@ -50,6 +57,16 @@ record AzureIotHubOptions(
         X509,
         /** {@code mode: edge-module}: the module identity the IoT Edge runtime provides. */
         EDGE_MODULE
+    }
+
+    /**
+     * The twin settings.
+     *
+     * @param routes         whether the desired property {@code routes} replaces the running routes
+     * @param reportInterval how often reported properties refresh the stats; zero reports nothing
+     */
+    record Twin(boolean routes, Duration reportInterval) {
+        static final Twin DEFAULT = new Twin(false, Duration.ofSeconds(60));
     }
 
     /**

@@ -76,6 +76,8 @@ final class AzureIotHubSink implements Sink {
     private final Counter c2dCompleted;
     private final Counter c2dRejected;
     private final Counter c2dAbandoned;
+    private final AzureMethods methods;
+    private final AzureTwin twin;
     private final Object lock = new Object();
     private volatile InternalClient client;
     private volatile IotHubConnectionStatus status = IotHubConnectionStatus.DISCONNECTED;
@@ -103,6 +105,10 @@ final class AzureIotHubSink implements Sink {
         this.c2dCompleted = c2dCounter("completed");
         this.c2dRejected = c2dCounter("rejected");
         this.c2dAbandoned = c2dCounter("abandoned");
+        this.methods = new AzureMethods(name, options.methodTopic(), options.methodTimeout(), () -> handler,
+                context.meters());
+        this.twin = new AzureTwin(name, options.twin(), context.config(), opener, context.scheduler(),
+                (int) Math.min(options.sendTimeout().toMillis(), 30_000));
     }
 
     private Counter c2dCounter(String result) {
@@ -164,6 +170,8 @@ final class AzureIotHubSink implements Sink {
                     closeQuietly(c);
                     return;
                 }
+                subscribeToMethods(c);
+                twin.attach(c);
                 return;
             } catch (IotHubClientException | RuntimeException | GeneralSecurityException | java.io.IOException e) {
                 if (c != null) {
@@ -182,6 +190,21 @@ final class AzureIotHubSink implements Sink {
                 Thread.currentThread().interrupt();
                 return;
             }
+        }
+    }
+
+    /**
+     * Direct methods are answered by this sink (404 without a route); a hub that has none (IoT Hub's
+     * basic tier) is logged and the sink works on without them.
+     */
+    private void subscribeToMethods(InternalClient c) {
+        try {
+            c.subscribeToMethods(methods, null, (int) Math.min(options.sendTimeout().toMillis(), 30_000));
+        } catch (IotHubClientException | RuntimeException e) {
+            log.atWarn().addKeyValue("sink", name).addKeyValue("identity", display)
+                    .log("direct methods are not available ({}); device-to-cloud messages go on", problem(e));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -228,8 +251,13 @@ final class AzureIotHubSink implements Sink {
         status = ctx.getNewStatus();
         String reason = String.valueOf(ctx.getNewStatusReason());
         switch (ctx.getNewStatus()) {
-            case CONNECTED -> log.atInfo().addKeyValue("sink", name).addKeyValue("identity", display)
-                    .log("connected to Azure IoT Hub");
+            case CONNECTED -> {
+                log.atInfo().addKeyValue("sink", name).addKeyValue("identity", display)
+                        .log("connected to Azure IoT Hub");
+                if (was == IotHubConnectionStatus.DISCONNECTED_RETRYING) {
+                    twin.refreshSoon(); // desired patches sent while away are not redelivered
+                }
+            }
             case DISCONNECTED_RETRYING -> {
                 if (was == IotHubConnectionStatus.CONNECTED) {
                     log.atWarn().addKeyValue("sink", name).addKeyValue("identity", display)
@@ -237,6 +265,7 @@ final class AzureIotHubSink implements Sink {
                 }
             }
             case DISCONNECTED -> {
+                twin.detach();
                 failPending("disconnected from Azure IoT Hub (" + reason + ")");
                 if (!closed && !inOpen && !"CLIENT_CLOSE".equals(reason)) {
                     log.atWarn().addKeyValue("sink", name).addKeyValue("identity", display)
@@ -392,6 +421,7 @@ final class AzureIotHubSink implements Sink {
                 opening.cancel(true);
             }
         }
+        twin.close();
         failPending("sink " + name + " is closing");
         CompletableFuture<Void> done = new CompletableFuture<>();
         Thread closer = new Thread(() -> {

@@ -8,6 +8,7 @@ import io.edgebridge.config.Secret;
 import io.edgebridge.config.SinkConfig;
 import io.edgebridge.config.TemplateScope;
 import io.edgebridge.config.template.Template;
+import io.edgebridge.config.template.TemplateSyntaxException;
 import io.edgebridge.config.template.Topics;
 import io.edgebridge.core.api.Sink;
 import io.edgebridge.core.api.SinkContext;
@@ -31,9 +32,12 @@ public final class AzureIotHubSinkFactory implements SinkFactory {
     /** IoT Hub refuses device-to-cloud messages larger than 256 KB (body and properties). */
     public static final int MAX_MESSAGE_BYTES = 256 * 1024;
     static final String DEFAULT_C2D_TOPIC = "c2d/<deviceId>";
+    static final String DEFAULT_METHOD_TOPIC = "methods/<method>";
 
     static final Set<String> KEYS = Set.of("mode", "connectionString", "x509", "gatewayHostName", "ca", "output",
-            "maxMessageSize", "c2dTopic", "c2dTimeout", "keepAlive", "sasTokenExpiry", "sendTimeout", "reconnect");
+            "maxMessageSize", "c2dTopic", "c2dTimeout", "methodTopic", "methodTimeout", "twin", "keepAlive", "sasTokenExpiry",
+            "sendTimeout", "reconnect");
+    static final Set<String> TWIN_KEYS = Set.of("routes", "reportInterval");
     static final Set<String> X509_KEYS = Set.of("hostName", "deviceId", "certificate", "privateKey");
     static final String CONTENT_ENCODING = "contentEncoding";
     static final String MESSAGE_ID = "messageId";
@@ -103,11 +107,20 @@ public final class AzureIotHubSinkFactory implements SinkFactory {
             options.problem("output", "expected a module output name, like output1");
         }
         int maxMessageSize = (int) options.byteSize("maxMessageSize", MAX_MESSAGE_BYTES, 1, MAX_MESSAGE_BYTES);
-        String c2dText = options.string("c2dTopic").orElse(DEFAULT_C2D_TOPIC);
-        Template c2dTopic = Template.parse(c2dText);
-        c2dTopicProblem(c2dTopic).ifPresent(p -> options.problem("c2dTopic", p));
+        Template c2dTopic = cloudTopic(options, "c2dTopic", DEFAULT_C2D_TOPIC);
         Duration c2dTimeout = options.duration("c2dTimeout", Duration.ofSeconds(60), Duration.ofSeconds(1),
                 Duration.ofMinutes(30));
+        Template methodTopic = cloudTopic(options, "methodTopic", DEFAULT_METHOD_TOPIC);
+        Duration methodTimeout = options.duration("methodTimeout", Duration.ofSeconds(20), Duration.ofSeconds(1),
+                Duration.ofSeconds(300));
+        AzureIotHubOptions.Twin twin = options.map("twin").map(t -> {
+            t.checkKeys(TWIN_KEYS);
+            return new AzureIotHubOptions.Twin(t.bool("routes", false), t.duration("reportInterval",
+                    AzureIotHubOptions.Twin.DEFAULT.reportInterval(), Duration.ZERO, Duration.ofDays(1)));
+        }).orElse(AzureIotHubOptions.Twin.DEFAULT);
+        if (twin.reportInterval().compareTo(Duration.ZERO) > 0 && twin.reportInterval().compareTo(Duration.ofSeconds(5)) < 0) {
+            options.problem("twin", "twin.reportInterval: expected 0 (no reports) or at least 5s");
+        }
         Duration keepAlive = options.duration("keepAlive", Duration.ofSeconds(230), Duration.ofSeconds(10),
                 Duration.ofSeconds(1740));
         Duration sasTokenExpiry = options.duration("sasTokenExpiry", Duration.ofHours(1), Duration.ofMinutes(5),
@@ -120,7 +133,8 @@ public final class AzureIotHubSinkFactory implements SinkFactory {
         }
         return new AzureIotHubOptions(mode, mode == Mode.CONNECTION_STRING ? connectionString : Optional.empty(),
                 mode == Mode.X509 ? x509 : Optional.empty(), mode == Mode.X509 ? gateway : Optional.empty(), ca,
-                output, maxMessageSize, c2dTopic, c2dTimeout, keepAlive, sasTokenExpiry, sendTimeout, reconnect);
+                output, maxMessageSize, c2dTopic, c2dTimeout, methodTopic, methodTimeout, twin, keepAlive, sasTokenExpiry,
+                sendTimeout, reconnect);
     }
 
     private static Optional<X509Identity> x509(ConfigMap x) {
@@ -144,6 +158,21 @@ public final class AzureIotHubSinkFactory implements SinkFactory {
             return Optional.empty();
         }
         return options.existingFile(key);
+    }
+
+    /** The template under {@code key}; problems are recorded (and the default returned). */
+    private static Template cloudTopic(ConfigMap options, String key, String defaultText) {
+        try {
+            Template topic = Template.parse(options.string(key).orElse(defaultText));
+            Optional<String> problem = c2dTopicProblem(topic);
+            if (problem.isEmpty()) {
+                return topic;
+            }
+            options.problem(key, problem.get());
+        } catch (TemplateSyntaxException e) {
+            options.problem(key, e.getMessage());
+        }
+        return Template.parse(defaultText);
     }
 
     /** Why {@code topic} cannot be a {@code c2dTopic}: placeholders must fill whole levels. */

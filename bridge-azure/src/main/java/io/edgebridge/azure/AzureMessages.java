@@ -123,6 +123,15 @@ final class AzureMessages {
      * another local topic).
      */
     static C2dTopic c2dTopic(Template template, Map<String, String> properties) {
+        return cloudTopic(template, properties, "the message has no application property", "application property");
+    }
+
+    /**
+     * Renders {@code template} from {@code values}; each value must be one valid topic level.
+     * {@code missing} and {@code what} word the reasons ("the message has no application property",
+     * "application property").
+     */
+    static C2dTopic cloudTopic(Template template, Map<String, String> values, String missing, String what) {
         StringBuilder topic = new StringBuilder();
         for (Template.Part part : template.parts()) {
             if (part instanceof Template.Literal l) {
@@ -130,13 +139,13 @@ final class AzureMessages {
                 continue;
             }
             String name = ((Template.Placeholder) part).name();
-            String value = properties.get(name);
+            String value = values.get(name);
             if (value == null) {
-                return new Invalid("the message has no application property '" + name + "'");
+                return new Invalid(missing + " '" + name + "'");
             }
             var problem = Topics.checkUntrustedLevel(value);
             if (problem.isPresent()) {
-                return new Invalid("application property '" + name + "' " + problem.get());
+                return new Invalid(what + " '" + name + "' " + problem.get());
             }
             topic.append(value);
         }

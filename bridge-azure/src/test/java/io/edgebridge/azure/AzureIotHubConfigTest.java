@@ -136,6 +136,57 @@ class AzureIotHubConfigTest {
     }
 
     @Test
+    void methodsAndTwin_defaultsAndValues() {
+        AzureIotHubOptions defaults = Configs.parse(yaml("connectionString: " + CS, "")).sinks().get("hub")
+                .options(AzureIotHubOptions.class);
+        assertThat(defaults.methodTopic().text()).isEqualTo("methods/<method>");
+        assertThat(defaults.methodTimeout()).isEqualTo(Duration.ofSeconds(20));
+        assertThat(defaults.twin()).isEqualTo(new AzureIotHubOptions.Twin(false, Duration.ofSeconds(60)));
+
+        AzureIotHubOptions set = Configs.parse(yaml("""
+                connectionString: %s
+                methodTopic: rpc/<deviceId>/<method>
+                methodTimeout: 5s
+                twin: { routes: true, reportInterval: 0 }
+                """.formatted(CS), "")).sinks().get("hub").options(AzureIotHubOptions.class);
+        assertThat(set.methodTopic().text()).isEqualTo("rpc/<deviceId>/<method>");
+        assertThat(set.methodTimeout()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(set.twin()).isEqualTo(new AzureIotHubOptions.Twin(true, Duration.ZERO));
+    }
+
+    @Test
+    void methodsAndTwin_mistakesAreReportedWhereTheyAre() {
+        assertThatThrownBy(() -> Configs.parse(yaml("connectionString: " + CS + "\nmethodTopic: rpc/dev-<method>", "")))
+                .hasMessageContaining("sinks.hub.methodTopic").hasMessageContaining("whole topic level");
+        assertThatThrownBy(() -> Configs.parse(yaml("connectionString: " + CS + "\nmethodTopic: rpc/#", "")))
+                .hasMessageContaining("sinks.hub.methodTopic");
+        assertThatThrownBy(() -> Configs.parse(yaml("connectionString: " + CS + "\nmethodTimeout: 10m", "")))
+                .hasMessageContaining("sinks.hub.methodTimeout");
+        assertThatThrownBy(() -> Configs.parse(yaml("connectionString: " + CS + "\ntwin: { route: true }", "")))
+                .hasMessageContaining("unknown key 'route'");
+        assertThatThrownBy(() -> Configs.parse(yaml("connectionString: " + CS + "\ntwin: { reportInterval: 1s }", "")))
+                .hasMessageContaining("at least 5s");
+    }
+
+    @Test
+    void methodValues_areTheTopLevelValuesOfAJsonObject() {
+        assertThat(AzureMethods.topLevelValues("{\"deviceId\":\"d1\",\"n\":5,\"on\":true,\"nested\":{\"x\":1}}"))
+                .containsExactly(Map.entry("deviceId", "d1"), Map.entry("n", "5"), Map.entry("on", "true"));
+        assertThat(AzureMethods.topLevelValues("[1,2]")).isEmpty();
+        assertThat(AzureMethods.topLevelValues("not json")).isEmpty();
+        assertThat(AzureMethods.topLevelValues(null)).isEmpty();
+        assertThat(AzureMethods.json("{\"a\":1}".getBytes()).isJsonObject()).isTrue();
+        assertThat(AzureMethods.json("plain text".getBytes()).getAsString()).isEqualTo("plain text");
+        assertThat(AzureMethods.json(new byte[0]).isJsonNull()).isTrue();
+    }
+
+    @Test
+    void twinRoutes_integralNumbersStayIntegers() {
+        var element = com.google.gson.JsonParser.parseString("{\"qos\":1.0,\"ratio\":0.5,\"$version\":3,\"a\":[2.0]}");
+        assertThat(AzureTwin.normalized(element).toString()).isEqualTo("{\"qos\":1,\"ratio\":0.5,\"a\":[2]}");
+    }
+
+    @Test
     void jsonDetection() {
         assertThat(AzureMessages.isJson(" {\"a\":[1,2]}\n".getBytes())).isTrue();
         assertThat(AzureMessages.isJson("[1]".getBytes())).isTrue();

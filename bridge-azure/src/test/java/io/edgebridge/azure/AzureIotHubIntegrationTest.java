@@ -158,9 +158,9 @@ class AzureIotHubIntegrationTest {
             int acked = hub.records().devicePubacks.size();
             double completed = bridge.count("edgebridge.azure.c2d", "sink", "hub", "result", "completed");
             hub.sendCloudToDevice("gateway-1", Map.of("deviceId", "dev7", "$.mid", "m-1"), "{\"reboot\":true}");
-            Thread.sleep(3000);
-            assertThat(hub.records().devicePubacks).as("acknowledged to the hub while the local broker is down")
-                    .hasSize(acked);
+            await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+                    assertThat(hub.records().devicePubacks).as("acknowledged to the hub while the local broker is down")
+                            .hasSize(acked));
             local.start();
             try (var localRecorder = new Recorder(local.port(), "local-recorder-2", "devices/#")) {
                 // Completed once the restarted broker took it (the recorder may subscribe after that).

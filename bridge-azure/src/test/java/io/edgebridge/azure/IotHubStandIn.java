@@ -11,6 +11,9 @@ import com.hivemq.extension.sdk.api.parameter.ExtensionStopOutput;
 import com.hivemq.extension.sdk.api.services.Services;
 import com.hivemq.extension.sdk.api.services.builder.Builders;
 import com.hivemq.extension.sdk.api.services.publish.Publish;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import io.edgebridge.core.testing.Ports;
 import io.edgebridge.core.testing.TestCertificates;
 import java.io.OutputStream;
@@ -28,9 +31,12 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A stand-in for Azure IoT Hub: embedded HiveMQ CE with a TLS listener on port 8883 (the SDK's
@@ -61,6 +67,21 @@ final class IotHubStandIn implements AutoCloseable {
         final List<Long> devicePubacks = new CopyOnWriteArrayList<>();
         /** Payloads the device published (D2C), with how often: counted at the broker, across restarts. */
         final java.util.Map<String, Integer> received = new java.util.concurrent.ConcurrentHashMap<>();
+        /** The twin: desired and reported documents with their versions (merge-patched as IoT Hub does). */
+        final JsonObject desired = new JsonObject();
+        final JsonObject reported = new JsonObject();
+        int desiredVersion = 1;
+        int reportedVersion = 1;
+        /** Reported-property patches the device sent, in order. */
+        final List<String> reportedPatches = new CopyOnWriteArrayList<>();
+        /** Direct method calls waiting for the device's response, by request id. */
+        final Map<String, CompletableFuture<MethodResult>> methods = new ConcurrentHashMap<>();
+        final AtomicInteger requestIds = new AtomicInteger();
+        final AtomicInteger twinReads = new AtomicInteger();
+    }
+
+    /** A device's direct method response: the status it chose and its JSON payload. */
+    record MethodResult(int status, String payload) {
     }
 
     /** D2C payloads received from the device (duplicates counted), across restarts. */
@@ -183,6 +204,85 @@ final class IotHubStandIn implements AutoCloseable {
         Services.publishService().publish(publish).get(10, TimeUnit.SECONDS);
     }
 
+    /**
+     * Patches the desired properties as a back end does (a JSON merge patch; null removes) and
+     * sends the patch to the device with the new version.
+     */
+    void patchDesired(String patchJson) {
+        JsonObject patch = JsonParser.parseString(patchJson).getAsJsonObject();
+        int version;
+        synchronized (records) {
+            mergePatch(records.desired, patch);
+            version = ++records.desiredVersion;
+        }
+        JsonObject sent = patch.deepCopy();
+        sent.addProperty("$version", version);
+        publishToDevice("$iothub/twin/PATCH/properties/desired/?$version=" + version, sent.toString());
+    }
+
+    /** Sets the desired properties before the device connects (no patch is sent). */
+    void setDesired(String desiredJson) {
+        synchronized (records) {
+            records.desired.entrySet().clear();
+            mergePatch(records.desired, JsonParser.parseString(desiredJson).getAsJsonObject());
+            records.desiredVersion++;
+        }
+    }
+
+    int desiredVersion() {
+        synchronized (records) {
+            return records.desiredVersion;
+        }
+    }
+
+    /** The reported properties as IoT Hub holds them now. */
+    JsonObject reported() {
+        synchronized (records) {
+            return records.reported.deepCopy();
+        }
+    }
+
+    /** Invokes a direct method on the device; completes with its response (the test bounds the wait). */
+    CompletableFuture<MethodResult> invokeMethod(String method, String payloadJson) {
+        String rid = Integer.toString(records.requestIds.incrementAndGet());
+        CompletableFuture<MethodResult> result = new CompletableFuture<>();
+        records.methods.put(rid, result);
+        publishToDevice("$iothub/methods/POST/" + method + "/?$rid=" + rid, payloadJson);
+        return result;
+    }
+
+    private static void publishToDevice(String topic, String payload) {
+        Services.publishService().publish(Builders.publish().topic(topic).qos(Qos.AT_MOST_ONCE)
+                .payload(ByteBuffer.wrap(payload.getBytes(StandardCharsets.UTF_8))).build());
+    }
+
+    /** RFC 7386 JSON merge patch, in place. */
+    static void mergePatch(JsonObject target, JsonObject patch) {
+        for (Map.Entry<String, JsonElement> e : patch.entrySet()) {
+            if (e.getValue().isJsonNull()) {
+                target.remove(e.getKey());
+            } else if (e.getValue().isJsonObject() && target.has(e.getKey()) && target.get(e.getKey()).isJsonObject()) {
+                mergePatch(target.getAsJsonObject(e.getKey()), e.getValue().getAsJsonObject());
+            } else {
+                target.add(e.getKey(), e.getValue().deepCopy());
+            }
+        }
+    }
+
+    /** A query parameter of an IoT Hub topic ({@code ...?$rid=7&$version=3}). */
+    static String query(String topic, String name) {
+        int q = topic.indexOf('?');
+        if (q < 0) {
+            return null;
+        }
+        for (String part : topic.substring(q + 1).split("&")) {
+            if (part.startsWith(name + "=")) {
+                return part.substring(name.length() + 1);
+            }
+        }
+        return null;
+    }
+
     /** The properties IoT Hub would decode from a telemetry topic {@code devices/<id>/messages/events/<props>}. */
     static Map<String, String> eventProperties(String topic) {
         String marker = "/messages/events/";
@@ -238,9 +338,48 @@ final class IotHubStandIn implements AutoCloseable {
                             .orElse(java.nio.ByteBuffer.allocate(0)).duplicate();
                     byte[] bytes = new byte[payload.remaining()];
                     payload.get(bytes);
+                    String topic = publish.getPublishPacket().getTopic();
+                    if (topic.startsWith("$iothub/")) {
+                        // IoT Hub's twin and method conventions; HiveMQ itself would disconnect the client.
+                        out.preventPublishDelivery();
+                        onIotHubRequest(records, topic, new String(bytes, StandardCharsets.UTF_8));
+                        return;
+                    }
                     records.received.merge(new String(bytes, StandardCharsets.UTF_8), 1, Integer::sum);
                 });
             });
+        }
+
+        /** Answers twin reads and reported patches, and takes method responses, as IoT Hub does. */
+        private static void onIotHubRequest(Records records, String topic, String body) {
+            String rid = query(topic, "$rid");
+            if (topic.startsWith("$iothub/twin/GET/")) {
+                records.twinReads.incrementAndGet();
+                JsonObject twin = new JsonObject();
+                synchronized (records) {
+                    JsonObject desired = records.desired.deepCopy();
+                    desired.addProperty("$version", records.desiredVersion);
+                    JsonObject reported = records.reported.deepCopy();
+                    reported.addProperty("$version", records.reportedVersion);
+                    twin.add("desired", desired);
+                    twin.add("reported", reported);
+                }
+                publishToDevice("$iothub/twin/res/200/?$rid=" + rid, twin.toString());
+            } else if (topic.startsWith("$iothub/twin/PATCH/properties/reported/")) {
+                int version;
+                synchronized (records) {
+                    mergePatch(records.reported, JsonParser.parseString(body).getAsJsonObject());
+                    version = ++records.reportedVersion;
+                }
+                records.reportedPatches.add(body);
+                publishToDevice("$iothub/twin/res/204/?$rid=" + rid + "&$version=" + version, "");
+            } else if (topic.startsWith("$iothub/methods/res/")) {
+                int status = Integer.parseInt(topic.split("/")[3]);
+                CompletableFuture<MethodResult> waiting = records.methods.remove(rid);
+                if (waiting != null) {
+                    waiting.complete(new MethodResult(status, body));
+                }
+            }
         }
 
         @Override

@@ -6,6 +6,7 @@ import io.edgebridge.config.internal.Problems;
 import java.nio.file.Path;
 import java.util.Collection;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Function;
 
 /**
@@ -31,7 +32,15 @@ public final class ConfigLoader {
 
     /** Loads a YAML file or a directory of YAML files. */
     public BridgeConfig load(Path fileOrDirectory) throws ConfigException {
-        return reader.load(fileOrDirectory);
+        return reader.load(fileOrDirectory, Optional.empty());
+    }
+
+    /**
+     * Loads the files with their {@code routes} replaced by {@code routes} when present. The
+     * fingerprint covers both, so it changes when either does.
+     */
+    public BridgeConfig load(Path fileOrDirectory, Optional<RoutesOverride> routes) throws ConfigException {
+        return reader.load(fileOrDirectory, routes);
     }
 
     /**

@@ -136,6 +136,7 @@ class ExamplesTest {
             "sinks:\n  out: {type: file, path: x, required: false, probe: {topic: p/probe, interval: 10s}}",
             "sinks:\n  cloud: {type: mqtt, uri: \"mqtt://h\", probe: {topic: p}}",
             "sinks:\n  hub: {type: azure-iot-hub, connectionString: x, required: \"${HUB_REQUIRED}\", probe: {topic: p}}",
+            "routes:\n  telemetry: {from: a/<x>, sink: hub, topic: b}\n  cmd: {direction: downstream, from: {sink: s, topic: c}, to: l}",
     })
     void theSchemaAcceptsWhatTheLoaderAccepts(String yaml) throws IOException {
         assertThat(validate(yaml)).isEmpty();
@@ -191,6 +192,10 @@ class ExamplesTest {
             "sinks:\n  out: {type: file, path: x, probe: {interval: 10s}}",
             "sinks:\n  out: {type: file, path: x, probe: {topic: a/#}}",
             "sinks:\n  out: {type: file, path: x, probe: {topic: p, every: 1s}}",
+            "routes: {}",
+            "routes:\n  telemetry: {name: telemetry, from: a, sink: s, topic: t}",
+            "routes:\n  bad name: {from: a, sink: s, topic: t}",
+            "routes:\n  telemetry: a/b",
     })
     void theSchemaRejectsMistakes(String yaml) throws IOException {
         assertThat(validate(yaml)).isNotEmpty();

@@ -15,4 +15,7 @@ public interface SinkContext {
 
     /** A directory the sink may keep state in (created on demand by the sink). */
     Path stateDir();
+
+    /** The running configuration, for sinks a cloud manages the bridge through. */
+    ConfigControl config();
 }

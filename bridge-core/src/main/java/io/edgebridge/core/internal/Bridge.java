@@ -86,6 +86,7 @@ public final class Bridge {
     private final HealthMonitor health;
     private volatile Instant startedAt = Instant.now();
     private volatile AdminServer admin;
+    private final BridgeConfigControl control = new BridgeConfigControl(this);
 
     private Spool spool;
     private LocalBroker local;
@@ -216,7 +217,7 @@ public final class Bridge {
             throw new IllegalStateException("no sink factory for type '" + sinkConfig.type() + "'");
         }
         return factory.create(sinkConfig, new BridgeSinkContext(metrics.registry(), scheduler,
-                config.dataDir().resolve("sinks").resolve(sinkConfig.name())));
+                config.dataDir().resolve("sinks").resolve(sinkConfig.name()), control));
     }
 
     /** Failover groups after the sinks they are made of (which are never groups themselves). */
@@ -738,6 +739,15 @@ public final class Bridge {
     }
 
     /** 1 for the configuration the bridge started with, incremented by every applied reload. */
+    /** The running configuration as sinks see it ({@link io.edgebridge.core.api.SinkContext#config()}). */
+    public io.edgebridge.core.api.ConfigControl configControl() {
+        return control;
+    }
+
+    BridgeConfigControl control() {
+        return control;
+    }
+
     public int configVersion() {
         return configVersion;
     }

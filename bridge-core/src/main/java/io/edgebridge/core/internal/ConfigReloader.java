@@ -5,8 +5,15 @@ import io.edgebridge.config.ConfigException;
 import io.edgebridge.config.ConfigLoader;
 import io.edgebridge.config.ConfigProblem;
 import io.edgebridge.config.ReloadConfig;
+import io.edgebridge.config.RoutesOverride;
 import io.edgebridge.config.SinkConfig;
+import io.edgebridge.core.api.ConfigControl;
+import io.edgebridge.core.api.ConfigControl.RoutesChange;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.Objects;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -40,6 +47,8 @@ public final class ConfigReloader implements AutoCloseable {
     private String handled;
     /** A fingerprint seen once, waiting to be seen again before it is loaded. */
     private String pending;
+    /** Routes that replace the files' routes ({@link ConfigControl#replaceRoutes}), in force across reloads. */
+    private Optional<RoutesOverride> override = Optional.empty();
     /** The {@code reload} settings the watch runs with, and the watch task (null when off). */
     private ReloadConfig watching;
     private ScheduledFuture<?> watchTask;
@@ -54,6 +63,7 @@ public final class ConfigReloader implements AutoCloseable {
             return t;
         });
         this.handled = bridge.config().fingerprint();
+        bridge.control().attach(this::replaceRoutes);
     }
 
     /** Starts watching the files when the configuration asks for it. */
@@ -88,6 +98,45 @@ public final class ConfigReloader implements AutoCloseable {
         executor.execute(() -> reload(trigger));
     }
 
+    /**
+     * Loads the files with {@code routes} in place of their routes (empty: the files' own) and
+     * applies the result, on the reload thread; see {@link ConfigControl#replaceRoutes}.
+     */
+    private CompletableFuture<RoutesChange> replaceRoutes(String source, Optional<String> routes) {
+        CompletableFuture<RoutesChange> result = new CompletableFuture<>();
+        try {
+            executor.execute(() -> {
+                try {
+                    result.complete(replaceRoutesNow(source, routes));
+                } catch (RuntimeException e) {
+                    result.completeExceptionally(e);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            result.completeExceptionally(new IllegalStateException("the bridge is stopping"));
+        }
+        return result;
+    }
+
+    private RoutesChange replaceRoutesNow(String source, Optional<String> routes) {
+        Optional<RoutesOverride> next = routes.map(text -> new RoutesOverride(source, text));
+        String trigger = "routes from " + source;
+        BridgeConfig loaded;
+        try {
+            loaded = loader.load(path, next);
+        } catch (ConfigException e) {
+            refused(trigger, e.problems());
+            return new RoutesChange(false, bridge.configVersion(), bridge.config().fingerprint(),
+                    e.problems().stream().map(ConfigProblem::format).toList());
+        }
+        override = next;
+        if (apply(trigger, loaded)) {
+            return new RoutesChange(true, bridge.configVersion(), bridge.config().fingerprint(), List.of());
+        }
+        return new RoutesChange(false, bridge.configVersion(), bridge.config().fingerprint(),
+                List.of("not applied: the bridge is not running"));
+    }
+
     private void poll() {
         try {
             String now = ConfigLoader.filesFingerprint(path);
@@ -114,37 +163,53 @@ public final class ConfigReloader implements AutoCloseable {
         String filesNow = ConfigLoader.filesFingerprint(path);
         BridgeConfig next;
         try {
-            next = loader.load(path);
+            next = loader.load(path, override);
         } catch (ConfigException e) {
             handled = filesNow;
-            log.atError().addKeyValue("trigger", trigger).addKeyValue("path", path)
-                    .addKeyValue("configVersion", bridge.configVersion())
-                    .log("configuration reload refused: {} {}; still running version {} ({})", e.problems().size(),
-                            e.problems().size() == 1 ? "problem" : "problems", bridge.configVersion(),
-                            bridge.config().fingerprint());
-            for (ConfigProblem problem : e.problems()) {
-                log.atError().addKeyValue("trigger", trigger).log("  {}", problem.format());
-            }
+            refused(trigger, e.problems());
             return;
         } catch (RuntimeException e) {
             log.atError().addKeyValue("trigger", trigger).log("configuration reload failed: {}", e.toString());
             return;
         }
-        handled = next.fingerprint();
+        handled = filesNow;
+        apply(trigger, next);
+    }
+
+    private void refused(String trigger, List<ConfigProblem> problems) {
+        log.atError().addKeyValue("trigger", trigger).addKeyValue("path", path)
+                .addKeyValue("configVersion", bridge.configVersion())
+                .log("configuration reload refused: {} {}; still running version {} ({})", problems.size(),
+                        problems.size() == 1 ? "problem" : "problems", bridge.configVersion(),
+                        bridge.config().fingerprint());
+        for (ConfigProblem problem : problems) {
+            log.atError().addKeyValue("trigger", trigger).log("  {}", problem.format());
+        }
+        bridge.control().refused(trigger + ": " + problems.size() + (problems.size() == 1 ? " problem: " : " problems: ")
+                + problems.get(0).format() + (problems.size() > 1 ? " ..." : ""));
+    }
+
+    /** Applies {@code next} unless it is what runs; whether it runs now. */
+    private boolean apply(String trigger, BridgeConfig next) {
         for (ConfigProblem warning : next.warnings()) {
             log.atWarn().addKeyValue("trigger", trigger).log("config warning: {}", warning.format());
         }
+        Optional<String> routesSource = override.map(RoutesOverride::sourceName);
         if (unchanged(bridge.config(), next)) {
             log.atInfo().addKeyValue("trigger", trigger).addKeyValue("configVersion", bridge.configVersion())
                     .log("configuration unchanged; still running version {}", bridge.configVersion());
-            return;
+            bridge.control().applied(routesSource);
+            return true;
         }
         try {
             bridge.apply(next);
         } catch (IllegalStateException e) {
             log.atWarn().addKeyValue("trigger", trigger).log("configuration not applied: {}", e.getMessage());
+            return false;
         }
+        bridge.control().applied(routesSource);
         watchAsConfigured();
+        return true;
     }
 
     private static boolean unchanged(BridgeConfig running, BridgeConfig next) {

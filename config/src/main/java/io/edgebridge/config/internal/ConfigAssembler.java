@@ -21,6 +21,8 @@ import java.util.Optional;
 import java.util.Set;
 import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.NodeTuple;
+import org.yaml.snakeyaml.nodes.ScalarNode;
 import org.yaml.snakeyaml.nodes.SequenceNode;
 
 /**
@@ -45,12 +47,14 @@ final class ConfigAssembler {
     private final ReadContext context;
     private final SinkCatalog catalog;
     private final List<NodeMap> roots = new ArrayList<>();
+    /** Routes that replace those of the files (a module twin's), when given. */
+    private final Optional<NodeMap> routesOverride;
     private final Location start;
     private final ClientIdDefaults replicaDefaults;
 
     /** @param replicaDefaults default client ids when {@code local.sharedGroup} is set */
-    ConfigAssembler(ReadContext context, SinkCatalog catalog, List<YamlDocument> documents, Location start,
-            ClientIdDefaults replicaDefaults) {
+    ConfigAssembler(ReadContext context, SinkCatalog catalog, List<YamlDocument> documents,
+            Optional<YamlDocument> routesDocument, Location start, ClientIdDefaults replicaDefaults) {
         this.context = context;
         this.catalog = catalog;
         this.start = start;
@@ -61,6 +65,10 @@ final class ConfigAssembler {
             }
             document.root().ifPresent(root -> roots.add(NodeMap.of(context, document.source(), root, "")));
         }
+        this.routesOverride = routesDocument.map(document -> document.root()
+                .map(root -> NodeMap.of(context, document.source(), root, ""))
+                .orElseGet(() -> NodeMap.empty(context, document.source(), document.source().whole(""))));
+        routesOverride.ifPresent(m -> m.checkKeys(Set.of(ROUTES)));
     }
 
     BridgeConfig assemble(List<Path> files, String fingerprint) throws ConfigException {
@@ -140,26 +148,64 @@ final class ConfigAssembler {
         return sinks;
     }
 
+    /** The files' routes in file order, or only the override's when there is one. */
     private List<RouteConfig> readRoutes() {
         RouteReader reader = new RouteReader(catalog);
         List<RouteConfig> routes = new ArrayList<>();
+        List<NodeMap> sources = routesOverride.map(List::of).orElse(roots);
         int written = 0;
-        for (NodeMap root : roots) {
-            List<Node> items = root.sequence(ROUTES).orElse(List.of());
-            for (int i = 0; i < items.size(); i++) {
-                String path = NodeMap.itemPath(ROUTES, i);
-                written++;
-                if (items.get(i) instanceof MappingNode mapping) {
-                    reader.read(root.child(mapping, path)).ifPresent(routes::add);
-                } else {
-                    root.problemAt(root.locate(items.get(i), path), "expected a route mapping with name, from and to");
-                }
-            }
+        for (NodeMap root : sources) {
+            written += readRoutes(root, reader, routes);
         }
         if (written == 0) {
-            required(ROUTES, "at least one route is required (routes: a list of {name, from, to})");
+            required(sources, ROUTES, "at least one route is required (routes: a list of {name, from, to},"
+                    + " or a mapping from route name to {from, to})");
         }
         return routes;
+    }
+
+    /**
+     * Reads {@code routes} of one document: a list of routes with their {@code name}, or a mapping
+     * from route name to route (the form a twin's merge patches can edit one route of).
+     */
+    private static int readRoutes(NodeMap root, RouteReader reader, List<RouteConfig> routes) {
+        Optional<Node> node = root.node(ROUTES);
+        if (node.isPresent() && node.get() instanceof MappingNode byName) {
+            if (byName.getValue().stream().anyMatch(t -> !(t.getValueNode() instanceof MappingNode))
+                    && byName.getValue().stream().anyMatch(t -> t.getKeyNode() instanceof ScalarNode k
+                            && RouteReader.KEYS.contains(k.getValue()))) {
+                // One route written without its list dash, not routes by name.
+                root.problem(ROUTES, "expected a list, not a mapping: write each route as a list item"
+                        + " ('- name: ...'), or map route names to routes ('telemetry: {from: ..., to: ...}')");
+                return 1;
+            }
+            int written = 0;
+            for (NodeTuple tuple : byName.getValue()) {
+                if (!(tuple.getKeyNode() instanceof ScalarNode key)) {
+                    continue; // reported by ScalarValues
+                }
+                String path = NodeMap.childPath(ROUTES, key.getValue());
+                written++;
+                Scalar name = new Scalar(key.getValue(), root.locate(key, path), List.of(), false);
+                if (tuple.getValueNode() instanceof MappingNode mapping) {
+                    reader.read(root.child(mapping, path), Optional.of(name)).ifPresent(routes::add);
+                } else {
+                    root.problemAt(root.locate(tuple.getValueNode(), path),
+                            "expected a route mapping with from and to (the key is the route's name)");
+                }
+            }
+            return written;
+        }
+        List<Node> items = root.sequence(ROUTES).orElse(List.of());
+        for (int i = 0; i < items.size(); i++) {
+            String path = NodeMap.itemPath(ROUTES, i);
+            if (items.get(i) instanceof MappingNode mapping) {
+                reader.read(root.child(mapping, path), Optional.empty()).ifPresent(routes::add);
+            } else {
+                root.problemAt(root.locate(items.get(i), path), "expected a route mapping with name, from and to");
+            }
+        }
+        return items.size();
     }
 
     /**
@@ -167,21 +213,24 @@ final class ConfigAssembler {
      * input that failed to parse may hold it.
      */
     private void required(String key, String message) {
+        required(roots, key, message);
+    }
+
+    private void required(List<NodeMap> sources, String key, String message) {
         if (!catalog.complete()) {
             return;
         }
-        for (NodeMap root : roots) {
+        for (NodeMap root : sources) {
             if (root.node(key).isPresent()) {
                 Node node = root.node(key).get();
-                boolean rightKind = key.equals(SINKS) ? node instanceof MappingNode
-                        : node instanceof SequenceNode;
+                boolean rightKind = node instanceof MappingNode || !key.equals(SINKS) && node instanceof SequenceNode;
                 if (rightKind) {
                     root.problem(key, message);
                 }
                 return;
             }
         }
-        Location where = roots.isEmpty() ? start : roots.get(0).location();
+        Location where = sources.isEmpty() ? start : sources.get(0).location();
         context.problems().error(where.withKeyPath(key), message);
     }
 }

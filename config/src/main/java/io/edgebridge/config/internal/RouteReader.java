@@ -16,6 +16,8 @@ final class RouteReader {
     static final String DIRECTION = "direction";
     static final String FROM = "from";
     static final String TO = "to";
+    /** Keys of a route itself (a mapping of routes by name is unlikely to use them as names). */
+    static final java.util.Set<String> KEYS = java.util.Set.of(NAME, DIRECTION, FROM, TO, "sink", "topic");
 
     private final SinkCatalog catalog;
     private final Map<String, Location> names = new HashMap<>();
@@ -24,11 +26,18 @@ final class RouteReader {
         this.catalog = catalog;
     }
 
-    Optional<RouteConfig> read(NodeMap route) {
-        String name = route.requiredString(NAME);
+    /**
+     * Reads one route; {@code key} is its name when routes are written as a mapping from name to
+     * route (then a {@code name} inside is a problem).
+     */
+    Optional<RouteConfig> read(NodeMap route, Optional<Scalar> key) {
+        if (key.isPresent() && route.has(NAME)) {
+            route.problem(NAME, "a route in a mapping is named by its key ('" + key.get().text() + "'); remove 'name'");
+        }
+        String name = key.map(Scalar::text).orElseGet(() -> route.requiredString(NAME));
         if (!name.isEmpty()) {
-            Scalar s = route.scalar(NAME).orElseThrow();
-            SinkCatalog.nameProblem("route", s).ifPresent(p -> route.problem(NAME, p));
+            Scalar s = key.orElseGet(() -> route.scalar(NAME).orElseThrow());
+            SinkCatalog.nameProblem("route", s).ifPresent(p -> route.problemAt(s.location(), p));
             Location first = names.putIfAbsent(name, s.location());
             if (first != null) {
                 route.problem(NAME, "duplicate route name " + s.shown() + " (first at "

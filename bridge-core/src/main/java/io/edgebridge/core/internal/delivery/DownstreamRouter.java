@@ -5,8 +5,10 @@ import io.edgebridge.config.Direction;
 import io.edgebridge.config.template.Topics;
 import io.edgebridge.core.api.DownstreamHandler;
 import io.edgebridge.core.api.InboundMessage;
+import io.edgebridge.core.api.RequestOutcome;
 import io.edgebridge.core.internal.BackoffDelays;
 import io.edgebridge.core.internal.local.LocalBroker;
+import io.edgebridge.core.internal.local.LocalRequestTimeoutException;
 import io.edgebridge.core.internal.mqtt.PublishRejectedException;
 import io.edgebridge.core.internal.route.CompiledDownstreamRoute;
 import io.edgebridge.core.internal.stats.BridgeMetrics;
@@ -43,6 +45,7 @@ public final class DownstreamRouter implements DownstreamHandler {
     private final int maxAttempts;
     private final Counter unrouted;
     private final Counter refused;
+    private final Counter timedOut;
     private volatile boolean stopped;
 
     public DownstreamRouter(String sink, List<CompiledDownstreamRoute> routes, LocalBroker local,
@@ -54,6 +57,7 @@ public final class DownstreamRouter implements DownstreamHandler {
         this.maxAttempts = maxAttempts;
         this.unrouted = metrics.dropped(Direction.DOWNSTREAM, "*", sink, "no-route");
         this.refused = metrics.dropped(Direction.DOWNSTREAM, "*", sink, "refused");
+        this.timedOut = metrics.dropped(Direction.DOWNSTREAM, "*", sink, "no-response");
     }
 
     @Override
@@ -131,6 +135,57 @@ public final class DownstreamRouter implements DownstreamHandler {
                     return retried;
                 })
                 .thenCompose(f -> f);
+    }
+
+    @Override
+    public CompletionStage<RequestOutcome> onRequest(InboundMessage request, Duration timeout) {
+        if (stopped) {
+            return CompletableFuture.completedFuture(new RequestOutcome.Failed("the bridge is stopping"));
+        }
+        long receivedAt = System.currentTimeMillis();
+        String[] levels = Topics.levels(request.topic());
+        for (CompiledDownstreamRoute route : routes) {
+            Optional<CompiledDownstreamRoute.Result> result =
+                    route.render(request.topic(), levels, request.payload(), receivedAt);
+            if (result.isEmpty()) {
+                continue;
+            }
+            route.received().increment();
+            if (result.get() instanceof CompiledDownstreamRoute.Rejected rejected) {
+                route.invalid().increment();
+                log.atWarn().addKeyValue("route", route.name()).addKeyValue("sink", sink)
+                        .log("rejected a cloud request: {}", rejected.reason());
+                return CompletableFuture.completedFuture(new RequestOutcome.Invalid(rejected.reason()));
+            }
+            CompiledDownstreamRoute.Publish publish = (CompiledDownstreamRoute.Publish) result.get();
+            return local.request(publish.topic(), publish.payload(), publish.properties(), timeout)
+                    .handle((response, error) -> {
+                        if (error == null) {
+                            route.meters().forwarded().increment();
+                            route.meters().forwardedBytes().increment(publish.payload().length);
+                            route.meters().latency().record(
+                                    Math.max(0, System.currentTimeMillis() - receivedAt), TimeUnit.MILLISECONDS);
+                            return (RequestOutcome) new RequestOutcome.Answered(response.payload(),
+                                    response.userProperties(), response.contentType());
+                        }
+                        Throwable cause = error instanceof CompletionException && error.getCause() != null
+                                ? error.getCause() : error;
+                        if (cause instanceof LocalRequestTimeoutException) {
+                            timedOut.increment();
+                            return new RequestOutcome.TimedOut(timeout);
+                        }
+                        route.meters().failedRetry().increment();
+                        log.atWarn().addKeyValue("route", route.name()).addKeyValue("sink", sink)
+                                .addKeyValue("topic", publish.topic())
+                                .log("a cloud request could not be published locally: {}", cause.toString());
+                        return new RequestOutcome.Failed(cause.getMessage() == null ? cause.toString()
+                                : cause.getMessage());
+                    });
+        }
+        unrouted.increment();
+        log.atDebug().addKeyValue("sink", sink).addKeyValue("topic", request.topic())
+                .log("no downstream route matches a cloud request");
+        return CompletableFuture.completedFuture(new RequestOutcome.NoRoute());
     }
 
     /** New messages are refused (not acknowledged to the cloud) and retries end. */

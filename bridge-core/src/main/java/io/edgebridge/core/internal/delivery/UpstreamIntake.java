@@ -1,6 +1,7 @@
 package io.edgebridge.core.internal.delivery;
 
 import io.edgebridge.core.internal.local.Intake;
+import io.edgebridge.core.internal.local.LocalBroker;
 import io.edgebridge.core.internal.route.CompiledRoute;
 import io.edgebridge.core.internal.route.RouteTable;
 import io.edgebridge.core.internal.spool.Spool;
@@ -54,6 +55,10 @@ public final class UpstreamIntake implements Intake {
     public CompletableFuture<Void> accept(String topic, byte[] payload, int qos, boolean retain) {
         if (stopped) {
             return CompletableFuture.failedFuture(new SpoolException("bridge is stopping"));
+        }
+        // Responses to the bridge's own requests (direct methods) are not device data.
+        if (topic.startsWith(LocalBroker.RESPONSE_TOPIC_PREFIX)) {
+            return NOT_BRIDGED;
         }
         List<CompiledRoute> matched = routes.acceptUpstream(topic);
         if (matched.isEmpty()) {

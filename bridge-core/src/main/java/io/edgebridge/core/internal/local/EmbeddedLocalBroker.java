@@ -258,6 +258,16 @@ public final class EmbeddedLocalBroker implements LocalBroker {
     }
 
     @Override
+    public CompletableFuture<LocalResponse> request(String topic, byte[] payload, Map<String, String> properties,
+            java.time.Duration timeout) {
+        MqttIntakeSession s = session;
+        if (s == null) {
+            return CompletableFuture.failedFuture(new IllegalStateException("the local broker is not running"));
+        }
+        return s.request(topic, payload, properties, timeout);
+    }
+
+    @Override
     public CompletableFuture<Void> updateSubscriptions(List<String> subscriptions) {
         return session.updateSubscriptions(subscriptions);
     }

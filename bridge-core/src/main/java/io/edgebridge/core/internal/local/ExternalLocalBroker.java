@@ -47,6 +47,12 @@ public final class ExternalLocalBroker implements LocalBroker {
     }
 
     @Override
+    public CompletableFuture<LocalResponse> request(String topic, byte[] payload, Map<String, String> properties,
+            java.time.Duration timeout) {
+        return session.request(topic, payload, properties, timeout);
+    }
+
+    @Override
     public CompletableFuture<Void> updateSubscriptions(List<String> subscriptions) {
         return session.updateSubscriptions(sharedGroup.map(group -> shared(group, subscriptions)).orElse(subscriptions));
     }

@@ -26,6 +26,21 @@ public interface LocalBroker {
     CompletableFuture<Void> publish(String topic, byte[] payload, boolean retain, Map<String, String> properties);
 
     /**
+     * Publishes a request as MQTT 5 request/response does (QoS 1, with a response topic of the
+     * bridge's own under {@link #RESPONSE_TOPIC_PREFIX} and fresh correlation data) and completes
+     * with the first message published back there with the same correlation data; fails with
+     * {@link LocalRequestTimeoutException} after {@code timeout}, and at once when the bridge's
+     * session speaks MQTT 3.1.1, which has no response topic.
+     */
+    default CompletableFuture<LocalResponse> request(String topic, byte[] payload, Map<String, String> properties,
+            java.time.Duration timeout) {
+        return CompletableFuture.failedFuture(new UnsupportedOperationException("no requests on this local broker"));
+    }
+
+    /** Where devices publish responses to the bridge's requests (followed by the bridge's client id). */
+    String RESPONSE_TOPIC_PREFIX = "edgebridge/responses/";
+
+    /**
      * Changes the intake subscriptions (after a reload): subscribes to the new filters first, then
      * drops the old ones, so no message on a filter in both sets is missed. Completes when the
      * broker acknowledged both; does nothing for in-process intake, which sees every publish.

@@ -4,12 +4,17 @@ import io.edgebridge.core.internal.mqtt.IncomingMessage;
 import io.edgebridge.core.internal.mqtt.MqttLink;
 import io.edgebridge.core.internal.mqtt.OutgoingMessage;
 import io.edgebridge.core.internal.spool.SpoolFullException;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,6 +27,7 @@ import org.slf4j.LoggerFactory;
 final class MqttIntakeSession {
 
     private static final Logger log = LoggerFactory.getLogger(MqttIntakeSession.class);
+    private static final SecureRandom RANDOM = new SecureRandom();
 
     private final MqttLink link;
     private final String hopValue;
@@ -29,10 +35,14 @@ final class MqttIntakeSession {
     private volatile List<String> subscriptions = List.of();
     private volatile boolean noLocal = true;
     private volatile boolean intakeStopped;
+    private final String responseTopic;
+    private final Map<String, CompletableFuture<LocalResponse>> requests = new ConcurrentHashMap<>();
+    private CompletableFuture<Void> responsesSubscribed; // guarded by this
 
     MqttIntakeSession(MqttLink link, String hopValue) {
         this.link = link;
         this.hopValue = hopValue;
+        this.responseTopic = LocalBroker.RESPONSE_TOPIC_PREFIX + hopValue.replaceAll("[^A-Za-z0-9_.-]", "_");
     }
 
     /**
@@ -70,6 +80,10 @@ final class MqttIntakeSession {
     }
 
     private void onMessage(IncomingMessage message) {
+        if (message.topic().equals(responseTopic)) {
+            onResponse(message);
+            return;
+        }
         Intake target = intake;
         if (target == null || message.userProperties().containsKey(Intake.HOP_MARKER)) {
             message.ack();
@@ -120,6 +134,57 @@ final class MqttIntakeSession {
         return link.publish(new OutgoingMessage(topic, payload, 1, retain, userProperties, Optional.empty()));
     }
 
+    /** See {@link LocalBroker#request}. */
+    CompletableFuture<LocalResponse> request(String topic, byte[] payload, Map<String, String> properties,
+            Duration timeout) {
+        if (!link.supportsUserProperties()) {
+            return CompletableFuture.failedFuture(new IllegalStateException("the bridge's session with the local"
+                    + " broker speaks MQTT 3.1.1, which has no response topic: requests need MQTT 5"));
+        }
+        byte[] correlation = new byte[16];
+        RANDOM.nextBytes(correlation);
+        String key = HexFormat.of().formatHex(correlation);
+        CompletableFuture<LocalResponse> response = new CompletableFuture<>();
+        requests.put(key, response);
+        CompletableFuture.delayedExecutor(timeout.toMillis(), TimeUnit.MILLISECONDS)
+                .execute(() -> response.completeExceptionally(new LocalRequestTimeoutException(topic, timeout)));
+        response.whenComplete((r, e) -> requests.remove(key));
+        Map<String, String> userProperties = new LinkedHashMap<>(properties);
+        userProperties.put(Intake.HOP_MARKER, hopValue);
+        subscribeResponses()
+                .thenCompose(v -> link.publish(new OutgoingMessage(topic, payload, 1, false, userProperties,
+                        Optional.empty(), Optional.of(responseTopic), Optional.of(correlation))))
+                .whenComplete((v, e) -> {
+                    if (e != null) {
+                        response.completeExceptionally(e instanceof CompletionException && e.getCause() != null
+                                ? e.getCause() : e);
+                    }
+                });
+        return response;
+    }
+
+    /** Subscribes to the response topic once; the link renews it after reconnects. */
+    private synchronized CompletableFuture<Void> subscribeResponses() {
+        if (responsesSubscribed == null || responsesSubscribed.isCompletedExceptionally()) {
+            responsesSubscribed = link.subscribe(List.of(responseTopic), true);
+        }
+        return responsesSubscribed;
+    }
+
+    private void onResponse(IncomingMessage message) {
+        message.ack();
+        Optional<String> key = message.correlationData().map(c -> HexFormat.of().formatHex(c));
+        CompletableFuture<LocalResponse> waiting = key.map(requests::get).orElse(null);
+        if (waiting == null) {
+            log.atDebug().addKeyValue("topic", message.topic())
+                    .log("a response matches no open request (late, duplicate or without correlation data)");
+            return;
+        }
+        Map<String, String> properties = new LinkedHashMap<>(message.userProperties());
+        properties.remove(Intake.HOP_MARKER);
+        waiting.complete(new LocalResponse(message.payload(), properties, message.contentType()));
+    }
+
     void stopIntake() {
         intakeStopped = true;
     }
@@ -129,6 +194,9 @@ final class MqttIntakeSession {
     }
 
     void close() {
+        for (CompletableFuture<LocalResponse> waiting : List.copyOf(requests.values())) {
+            waiting.completeExceptionally(new IllegalStateException("the bridge is stopping"));
+        }
         link.disconnect().join();
     }
 }

@@ -547,8 +547,14 @@ final class NettyMqttLink implements MqttLink {
         byte[] payload = ByteBufUtil.getBytes(publish.payload());
         Map<String, String> userProperties = Map.of();
         Optional<String> contentType = Optional.empty();
+        Optional<byte[]> correlationData = Optional.empty();
         if (v5) {
             MqttProperties properties = publish.variableHeader().properties();
+            MqttProperties.MqttProperty<?> correlation =
+                    properties.getProperty(MqttProperties.MqttPropertyType.CORRELATION_DATA.value());
+            if (correlation != null && correlation.value() instanceof byte[] bytes) {
+                correlationData = Optional.of(bytes);
+            }
             List<? extends MqttProperties.MqttProperty> users =
                     properties.getProperties(MqttProperties.MqttPropertyType.USER_PROPERTY.value());
             if (!users.isEmpty()) {
@@ -568,7 +574,7 @@ final class NettyMqttLink implements MqttLink {
             }
         });
         handler.accept(new IncomingMessage(publish.variableHeader().topicName(), payload, qos,
-                publish.fixedHeader().isRetain(), userProperties, contentType, acknowledger));
+                publish.fixedHeader().isRetain(), userProperties, contentType, correlationData, acknowledger));
     }
 
     @SuppressWarnings("unchecked")
@@ -634,7 +640,8 @@ final class NettyMqttLink implements MqttLink {
 
         MqttPublishMessage toPublish(int id, boolean dup, boolean v5) {
             MqttProperties properties = MqttProperties.NO_PROPERTIES;
-            if (v5 && (!message.userProperties().isEmpty() || message.contentType().isPresent())) {
+            if (v5 && (!message.userProperties().isEmpty() || message.contentType().isPresent()
+                    || message.responseTopic().isPresent() || message.correlationData().isPresent())) {
                 properties = new MqttProperties();
                 if (!message.userProperties().isEmpty()) {
                     MqttProperties.UserProperties users = new MqttProperties.UserProperties();
@@ -644,6 +651,14 @@ final class NettyMqttLink implements MqttLink {
                 if (message.contentType().isPresent()) {
                     properties.add(new MqttProperties.StringProperty(
                             MqttProperties.MqttPropertyType.CONTENT_TYPE.value(), message.contentType().get()));
+                }
+                if (message.responseTopic().isPresent()) {
+                    properties.add(new MqttProperties.StringProperty(
+                            MqttProperties.MqttPropertyType.RESPONSE_TOPIC.value(), message.responseTopic().get()));
+                }
+                if (message.correlationData().isPresent()) {
+                    properties.add(new MqttProperties.BinaryProperty(
+                            MqttProperties.MqttPropertyType.CORRELATION_DATA.value(), message.correlationData().get()));
                 }
             }
             MqttQoS qos = MqttQoS.valueOf(message.qos());
@@ -660,7 +675,9 @@ final class NettyMqttLink implements MqttLink {
             for (Map.Entry<String, String> p : message.userProperties().entrySet()) {
                 size += 5 + (long) (p.getKey().length() + p.getValue().length()) * 3;
             }
-            return size + message.contentType().map(String::length).orElse(0) * 3L;
+            return size + message.contentType().map(String::length).orElse(0) * 3L
+                    + message.responseTopic().map(t -> 3L + t.length() * 3L).orElse(0L)
+                    + message.correlationData().map(c -> 3L + c.length).orElse(0L);
         }
     }
 
