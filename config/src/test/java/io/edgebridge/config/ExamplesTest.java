@@ -136,6 +136,7 @@ class ExamplesTest {
             "sinks:\n  out: {type: file, path: x, required: false, probe: {topic: p/probe, interval: 10s}}",
             "sinks:\n  cloud: {type: mqtt, uri: \"mqtt://h\", probe: {topic: p}}",
             "sinks:\n  hub: {type: azure-iot-hub, connectionString: x, required: \"${HUB_REQUIRED}\", probe: {topic: p}}",
+            "sinks:\n  ps: {type: gcp-pubsub, project: my-project, emulatorHost: \"localhost:8085\", downstream: {subscription: s-1}}",
     })
     void theSchemaAcceptsWhatTheLoaderAccepts(String yaml) throws IOException {
         assertThat(validate(yaml)).isEmpty();
@@ -191,6 +192,8 @@ class ExamplesTest {
             "sinks:\n  out: {type: file, path: x, probe: {interval: 10s}}",
             "sinks:\n  out: {type: file, path: x, probe: {topic: a/#}}",
             "sinks:\n  out: {type: file, path: x, probe: {topic: p, every: 1s}}",
+            "sinks:\n  ps: {type: gcp-pubsub, project: my-project, batching: {count: 1}}",
+            "sinks:\n  ps: {type: gcp-pubsub, emulatorHost: \"localhost:8085\"}",
     })
     void theSchemaRejectsMistakes(String yaml) throws IOException {
         assertThat(validate(yaml)).isNotEmpty();
