@@ -137,6 +137,7 @@ class ExamplesTest {
             "sinks:\n  cloud: {type: mqtt, uri: \"mqtt://h\", probe: {topic: p}}",
             "sinks:\n  hub: {type: azure-iot-hub, connectionString: x, required: \"${HUB_REQUIRED}\", probe: {topic: p}}",
             "routes:\n  telemetry: {from: a/<x>, sink: hub, topic: b}\n  cmd: {direction: downstream, from: {sink: s, topic: c}, to: l}",
+            "sinks:\n  ps: {type: gcp-pubsub, project: my-project, emulatorHost: \"localhost:8085\", downstream: {subscription: s-1}}",
     })
     void theSchemaAcceptsWhatTheLoaderAccepts(String yaml) throws IOException {
         assertThat(validate(yaml)).isEmpty();
@@ -196,6 +197,8 @@ class ExamplesTest {
             "routes:\n  telemetry: {name: telemetry, from: a, sink: s, topic: t}",
             "routes:\n  bad name: {from: a, sink: s, topic: t}",
             "routes:\n  telemetry: a/b",
+            "sinks:\n  ps: {type: gcp-pubsub, project: my-project, batching: {count: 1}}",
+            "sinks:\n  ps: {type: gcp-pubsub, emulatorHost: \"localhost:8085\"}",
     })
     void theSchemaRejectsMistakes(String yaml) throws IOException {
         assertThat(validate(yaml)).isNotEmpty();

@@ -18,6 +18,8 @@ import java.util.Optional;
  * @param sourceTopic the local topic the message arrived on
  * @param receivedAt  when the bridge accepted the message (epoch milliseconds)
  * @param sequence    the message's spool sequence number (the same for every target)
+ * @param rendered    the target's own templates ({@link io.edgebridge.config.TargetTemplates}),
+ *                    rendered for this message, by name; empty for most sinks
  */
 public record OutboundMessage(
         String route,
@@ -30,5 +32,18 @@ public record OutboundMessage(
         Optional<Object> sinkOptions,
         String sourceTopic,
         long receivedAt,
-        long sequence) {
+        long sequence,
+        Map<String, String> rendered) {
+
+    public OutboundMessage {
+        rendered = Map.copyOf(rendered);
+    }
+
+    /** A message without target templates of its own. */
+    public OutboundMessage(String route, String topic, byte[] payload, int qos, boolean retain,
+            Map<String, String> properties, Optional<String> contentType, Optional<Object> sinkOptions,
+            String sourceTopic, long receivedAt, long sequence) {
+        this(route, topic, payload, qos, retain, properties, contentType, sinkOptions, sourceTopic, receivedAt,
+                sequence, Map.of());
+    }
 }

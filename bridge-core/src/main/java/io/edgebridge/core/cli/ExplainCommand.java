@@ -88,6 +88,9 @@ final class ExplainCommand implements Callable<Integer> {
                 if (!message.properties().isEmpty()) {
                     out.printf("     properties: %s%n", message.properties());
                 }
+                if (!message.rendered().isEmpty()) {
+                    out.printf("     %s%n", message.rendered());
+                }
                 message.contentType().ifPresent(ct -> out.printf("     content type: %s%n", ct));
             }
         }

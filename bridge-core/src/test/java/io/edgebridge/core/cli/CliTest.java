@@ -103,8 +103,9 @@ class CliTest {
     static Stream<Path> examples() throws IOException {
         List<Path> all = new ArrayList<>();
         try (Stream<Path> files = Files.list(EXAMPLES)) {
-            // Cloud module examples need their module: validated by AwsExampleTest and AzureExampleTest.
-            Set<String> moduleExamples = Set.of("aws-iot-core.yaml", "azure-iot-hub.yaml", "iot-edge-module.yaml", "gcp-pubsub.yaml");
+            // Cloud module examples need their module: validated by AwsExampleTest, AzureExampleTest, GcpExampleTest.
+            Set<String> moduleExamples = Set.of("aws-iot-core.yaml", "azure-iot-hub.yaml", "iot-edge-module.yaml",
+                    "gcp-pubsub.yaml");
             files.filter(p -> p.toString().endsWith(".yaml") || Files.isDirectory(p))
                     .filter(p -> !moduleExamples.contains(p.getFileName().toString())).sorted().forEach(all::add);
         }

@@ -1,6 +1,8 @@
 package io.edgebridge.core.internal.route;
 
 import io.edgebridge.config.Target;
+import io.edgebridge.config.TargetTemplates;
+import io.edgebridge.config.template.Template;
 import io.edgebridge.core.api.OutboundMessage;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -20,6 +22,8 @@ public final class CompiledTarget {
     private final CompiledTemplate[] propertyValues;
     private final Optional<CompiledTemplate> contentType;
     private final Optional<Object> sinkOptions;
+    private final String[] renderedNames;
+    private final CompiledTemplate[] renderedValues;
     private final TargetMeters meters;
 
     CompiledTarget(String route, Target target, List<String> bindingNames, TargetMeters meters) {
@@ -35,6 +39,13 @@ public final class CompiledTarget {
                 .toArray(CompiledTemplate[]::new);
         this.contentType = target.contentType().map(t -> CompiledTemplate.compile(t, bindingNames));
         this.sinkOptions = target.sinkOptions();
+        Map<String, Template> own = target.sinkOptions()
+                .filter(TargetTemplates.class::isInstance).map(o -> ((TargetTemplates) o).templates())
+                .orElse(Map.of());
+        this.renderedNames = own.keySet().toArray(new String[0]);
+        this.renderedValues = own.values().stream()
+                .map(t -> CompiledTemplate.compile(t, bindingNames))
+                .toArray(CompiledTemplate[]::new);
         this.meters = meters;
     }
 
@@ -65,7 +76,17 @@ public final class CompiledTarget {
                 properties.put(propertyNames[i], propertyValues[i].render(ctx));
             }
         }
+        Map<String, String> rendered;
+        if (renderedNames.length == 0) {
+            rendered = Map.of();
+        } else {
+            rendered = new LinkedHashMap<>(renderedNames.length * 2);
+            for (int i = 0; i < renderedNames.length; i++) {
+                rendered.put(renderedNames[i], renderedValues[i].render(ctx));
+            }
+        }
         return new OutboundMessage(route, topic.render(ctx), payload.render(ctx), qos, retain, properties,
-                contentType.map(t -> t.render(ctx)), sinkOptions, ctx.sourceTopic(), ctx.receivedAt(), sequence);
+                contentType.map(t -> t.render(ctx)), sinkOptions, ctx.sourceTopic(), ctx.receivedAt(), sequence,
+                rendered);
     }
 }

@@ -37,6 +37,35 @@ class RenderingTest {
         return m.targets().get(0).render(ctx, 42);
     }
 
+    /** A sink type's own target templates (e.g. a Pub/Sub ordering key) are rendered with the topic. */
+    record OrderingOptions(java.util.Map<String, io.edgebridge.config.template.Template> templates)
+            implements io.edgebridge.config.TargetTemplates {
+    }
+
+    @Test
+    void targetTemplatesOfTheSinkType_areRenderedPerMessage_otherTargetsRenderNone() {
+        var options = new OrderingOptions(java.util.Map.of("orderingKey",
+                io.edgebridge.config.template.Template.parse("<deviceId>-<metric>")));
+        var target = new io.edgebridge.config.Target("out", io.edgebridge.config.template.Template.parse("t"), 1,
+                false, io.edgebridge.config.Payload.RAW, java.util.Map.of(), java.util.Optional.empty(),
+                java.util.Optional.of(options), null);
+        var meters = TargetMeters.of(new BridgeMetrics(new SimpleMeterRegistry()),
+                io.edgebridge.config.Direction.UPSTREAM, "r", "out");
+        CompiledTarget compiled = new CompiledTarget("r", target, List.of("deviceId", "metric"), meters);
+        RenderContext ctx = new RenderContext("sensors/d7/temp", new String[] {"d7", "temp"}, "r", "out", 1L,
+                new byte[0]);
+
+        assertThat(compiled.render(ctx, 1).rendered()).containsExactly(java.util.Map.entry("orderingKey", "d7-temp"));
+        RouteTable plain = table("""
+                routes:
+                  - name: r
+                    from: sensors/<deviceId>/<metric>
+                    sink: out
+                    topic: t
+                """);
+        assertThat(renderOne(plain, "sensors/d7/temp", "p").rendered()).isEmpty();
+    }
+
     @ParameterizedTest(name = "{0} via {1} -> {3}")
     @CsvSource(delimiter = '|', value = {
             "sensors/<deviceId>/<metric> | cloud/<deviceId>/<metric>    | sensors/dev1/temp     | cloud/dev1/temp",
