@@ -16,6 +16,11 @@ public interface SinkContext {
     /** A directory the sink may keep state in (created on demand by the sink). */
     Path stateDir();
 
-    /** The running configuration, for sinks a cloud manages the bridge through. */
-    ConfigControl config();
+    /**
+     * The running configuration, for sinks a cloud manages the bridge through. Contexts made
+     * outside a running bridge (tests, tools) have none.
+     */
+    default ConfigControl config() {
+        throw new UnsupportedOperationException("no running configuration in this context");
+    }
 }
