@@ -60,6 +60,10 @@ import org.slf4j.LoggerFactory;
  * message is not redelivered (it is counted, {@code result=abandoned}). Blocking the callback holds
  * back the next cloud-to-device message, not device-to-cloud sends.
  *
+ * <p>Direct methods become local MQTT 5 requests ({@link AzureMethods}); the twin's desired
+ * {@code routes} replace the running routes and its reported properties carry the bridge's status
+ * ({@link AzureTwin}). Both are set up on each new client after it opened.
+ *
  * <p>Connection strings and SAS tokens are never logged; logs name the hub and device only.
  */
 final class AzureIotHubSink implements Sink {
