@@ -3,6 +3,7 @@ package io.edgebridge.aws;
 import io.edgebridge.core.api.DeliveryException;
 import io.edgebridge.core.api.DeliveryException.Disposition;
 import io.edgebridge.core.api.DownstreamHandler;
+import io.edgebridge.core.api.DownstreamSubscription;
 import io.edgebridge.core.api.InboundMessage;
 import io.edgebridge.core.api.OutboundMessage;
 import io.edgebridge.core.api.Sink;
@@ -81,8 +82,7 @@ final class AwsIotCoreSink implements Sink {
     private FileFingerprint applied; // guarded by lock
     private String lastOpenProblem; // guarded by lock
     private int generation; // guarded by lock
-    private volatile List<String> filters = List.of();
-    private volatile DownstreamHandler handler;
+    private final DownstreamSubscription downstream = new DownstreamSubscription();
     private volatile boolean started;
     private volatile boolean closed;
     private volatile ScheduledFuture<?> rotationTask;
@@ -100,9 +100,7 @@ final class AwsIotCoreSink implements Sink {
 
     @Override
     public CompletionStage<Void> subscribe(List<String> filters, DownstreamHandler handler) {
-        this.filters = List.copyOf(filters);
-        this.handler = handler;
-        return CompletableFuture.completedFuture(null);
+        return downstream.subscribe(filters, handler);
     }
 
     @Override
@@ -434,7 +432,7 @@ final class AwsIotCoreSink implements Sink {
             log.atInfo().addKeyValue("sink", name).addKeyValue("endpoint", options.display())
                     .addKeyValue("clientId", options.clientId()).addKeyValue("sessionPresent", resumed)
                     .log("connected to AWS IoT Core");
-            List<String> f = filters;
+            List<String> f = downstream.filters();
             if (!f.isEmpty()) {
                 context.scheduler().execute(() -> subscribeDownstream(f));
             }
@@ -523,27 +521,17 @@ final class AwsIotCoreSink implements Sink {
             PublishPacket p = r.getPublishPacket();
             Mqtt5PublishAcknowledgementControlHandle ack = p.getQOS() == QOS.AT_LEAST_ONCE
                     ? r.acquirePublishAcknowledgementControl() : null;
-            DownstreamHandler h = handler;
             if (retired) {
                 return; // unacknowledged: redelivered to the next connection's session
-            }
-            if (h == null) {
-                acknowledge(ack);
-                return;
             }
             Map<String, String> properties = new LinkedHashMap<>();
             if (p.getUserProperties() != null) {
                 p.getUserProperties().forEach(u -> properties.put(u.key, u.value));
             }
             byte[] payload = p.getPayload() == null ? new byte[0] : p.getPayload();
-            CompletionStage<Void> handled;
-            try {
-                handled = h.onMessage(new InboundMessage(p.getTopic(), payload, properties,
-                        Optional.ofNullable(p.getContentType())));
-            } catch (RuntimeException e) {
-                handled = CompletableFuture.failedFuture(e);
-            }
-            handled.whenComplete((ok, error) -> {
+            InboundMessage message = new InboundMessage(p.getTopic(), payload, properties,
+                    Optional.ofNullable(p.getContentType()));
+            downstream.deliver(message).whenComplete((ok, error) -> {
                 if (error == null) {
                     acknowledge(ack);
                 }

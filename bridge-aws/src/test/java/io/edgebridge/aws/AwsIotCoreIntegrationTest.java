@@ -238,7 +238,8 @@ class AwsIotCoreIntegrationTest {
             }
             devices.drain(60, TimeUnit.SECONDS);
             assertThat(devices.acked()).isEqualTo(1500);
-            Thread.sleep(10_000); // the outage
+            // The outage itself (the scenario asks for ten seconds down), not a wait for something to happen.
+            Thread.sleep(10_000);
             assertThat(bridge.bridge().spool().entryCount()).isPositive();
             cloud.start();
             // Counted where IoT Core would count them, at the broker: a subscriber that connects after

@@ -7,8 +7,6 @@ import io.edgebridge.config.template.Template;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -18,44 +16,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 /** Sinks of {@code type: failover}: their keys, their members, and what routes naming them may do. */
 class FailoverConfigTest {
 
-    record CloudTargetOptions(Map<String, Template> attributes) {
-    }
-
-    /** A cloud type with its own target key that publishes to $ topics. */
-    private static final SinkType CLOUD = new SinkType() {
-        @Override
-        public String type() {
-            return "cloud-iot";
-        }
-
-        @Override
-        public Object parseOptions(String sinkName, ConfigMap options) {
-            options.checkKeys(Set.of("endpoint"));
-            return options.requiredString("endpoint");
-        }
-
-        @Override
-        public Set<String> targetKeys() {
-            return Set.of("attributes");
-        }
-
-        @Override
-        public Optional<Object> parseTargetOptions(ConfigMap target, TemplateScope scope) {
-            return Optional.of(new CloudTargetOptions(target.templates("attributes", scope)));
-        }
-
-        @Override
-        public boolean allowsDollarTopics() {
-            return true;
-        }
-
-        @Override
-        public boolean supportsDownstream() {
-            return true;
-        }
-    };
-
-    private final ConfigLoader loader = new ConfigLoader(List.of(TestSinkTypes.MQTT, TestSinkTypes.FILE, CLOUD),
+    private final ConfigLoader loader = new ConfigLoader(List.of(TestSinkTypes.MQTT, TestSinkTypes.FILE, new CloudIotType()),
             Map.<String, String>of()::get);
 
     private static final String SINKS = """
@@ -128,7 +89,7 @@ class FailoverConfigTest {
 
         Target target = config.upstreamRoutes().get(0).targets().get(0);
         assertThat(target.topic().text()).startsWith("$aws/");
-        assertThat(target.sinkOptions()).contains(new CloudTargetOptions(Map.of("id", Template.parse("<id>"))));
+        assertThat(target.sinkOptions()).contains(new CloudIotType.TargetOptions(Map.of("id", Template.parse("<id>")), false));
     }
 
     @Test

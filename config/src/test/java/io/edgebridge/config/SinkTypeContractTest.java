@@ -5,59 +5,15 @@ import static io.edgebridge.config.Yamls.withDefaults;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.edgebridge.config.template.Template;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /** How the loader uses a {@link SinkType}: its options, its target keys, $ topics and downstream support. */
 class SinkTypeContractTest {
 
-    record CloudOptions(String sinkName, String endpoint) {
-    }
-
-    record CloudTargetOptions(Map<String, Template> attributes, boolean shadow) {
-    }
-
-    private final List<String> calls = new ArrayList<>();
-
-    private final SinkType cloud = new SinkType() {
-        @Override
-        public String type() {
-            return "cloud-iot";
-        }
-
-        @Override
-        public Object parseOptions(String sinkName, ConfigMap options) {
-            calls.add("options " + sinkName + " at " + options.keyPath());
-            options.checkKeys(Set.of("endpoint"));
-            return new CloudOptions(sinkName, options.requiredString("endpoint"));
-        }
-
-        @Override
-        public Set<String> targetKeys() {
-            return Set.of("attributes", "shadow");
-        }
-
-        @Override
-        public Optional<Object> parseTargetOptions(ConfigMap target, TemplateScope scope) {
-            calls.add("target " + target.keyPath() + " of route " + scope.routeName());
-            target.checkKeys(targetKeys());
-            return Optional.of(new CloudTargetOptions(target.templates("attributes", scope), target.bool("shadow", false)));
-        }
-
-        @Override
-        public boolean allowsDollarTopics() {
-            return true;
-        }
-
-        @Override
-        public boolean supportsDownstream() {
-            return true;
-        }
-    };
+    private final CloudIotType cloud = new CloudIotType();
+    private final List<String> calls = cloud.calls;
 
     private final ConfigLoader loader = new ConfigLoader(List.of(TestSinkTypes.MQTT, TestSinkTypes.FILE, cloud),
             Map.<String, String>of()::get);
@@ -76,7 +32,7 @@ class SinkTypeContractTest {
                 "test");
 
         SinkConfig aws = config.sink("aws").orElseThrow();
-        assertThat(aws.options(CloudOptions.class)).isEqualTo(new CloudOptions("aws", "abc.iot.example.com"));
+        assertThat(aws.options(CloudIotType.Options.class)).isEqualTo(new CloudIotType.Options("aws", "abc.iot.example.com"));
         assertThat(aws.maxInFlight()).isEqualTo(10);
         assertThat(calls).containsExactly("options aws at sinks.aws");
         assertThat(config.upstreamRoutes().get(0).targets().get(0).sinkOptions()).isEmpty();
@@ -96,7 +52,7 @@ class SinkTypeContractTest {
 
         Target target = config.upstreamRoutes().get(0).targets().get(0);
         assertThat(target.topic().text()).startsWith("$aws/");
-        assertThat(target.sinkOptions()).contains(new CloudTargetOptions(Map.of("t", Template.parse("<thing>")), true));
+        assertThat(target.sinkOptions()).contains(new CloudIotType.TargetOptions(Map.of("t", Template.parse("<thing>")), true));
         assertThat(calls).contains("target routes[0].to[0] of route shadow");
     }
 

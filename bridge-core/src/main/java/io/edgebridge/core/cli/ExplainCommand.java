@@ -5,6 +5,7 @@ import io.edgebridge.config.FailoverOptions;
 import io.edgebridge.config.SinkConfig;
 import io.edgebridge.config.template.Topics;
 import io.edgebridge.core.api.OutboundMessage;
+import io.edgebridge.core.api.SinkFactory;
 import io.edgebridge.core.internal.route.CompiledDownstreamRoute;
 import io.edgebridge.core.internal.route.CompiledRoute;
 import io.edgebridge.core.internal.route.CompiledTarget;
@@ -18,10 +19,7 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -30,12 +28,9 @@ import picocli.CommandLine.Option;
  * downstream routes are explained. Exit 0 when something matches, 1 when nothing does.
  */
 @Command(name = "explain", description = "Show which routes a topic matches and what each target would receive.")
-final class ExplainCommand implements Callable<Integer> {
+final class ExplainCommand extends ConfigCommand {
 
     private static final int MAX_SHOWN_PAYLOAD = 500;
-
-    @Mixin
-    ConfigOption config;
 
     @Option(names = {"-t", "--topic"}, required = true, description = "A local topic (or, with --sink, a cloud topic).")
     String topic;
@@ -46,15 +41,8 @@ final class ExplainCommand implements Callable<Integer> {
     @Option(names = {"-s", "--sink"}, description = "Explain downstream routes for a message this sink receives.")
     String sink;
 
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
-
     @Override
-    public Integer call() {
-        BridgeConfig loaded = config.load(ConfigOption.factories(), spec.commandLine().getErr());
-        if (loaded == null) {
-            return Main.EXIT_INVALID_CONFIG;
-        }
+    int run(BridgeConfig loaded, List<SinkFactory> factories) {
         Optional<String> invalid = Topics.checkTopicName(topic, true);
         if (invalid.isPresent()) {
             spec.commandLine().getErr().println("edgebridge: not a topic name: " + invalid.get());

@@ -9,36 +9,22 @@ import io.edgebridge.core.internal.stats.JvmMeters;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.util.List;
-import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 
 /**
  * {@code edgebridge run --config PATH}: runs until SIGTERM or SIGINT, then stops gracefully and
  * exits 0. SIGHUP, and a change of the configuration files, reload the configuration.
  */
 @Command(name = "run", description = "Run the bridge until SIGTERM/SIGINT.")
-final class RunCommand implements Callable<Integer> {
+final class RunCommand extends ConfigCommand {
 
     private static final Logger log = LoggerFactory.getLogger(RunCommand.class);
 
-    @Mixin
-    ConfigOption config;
-
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
-
     @Override
-    public Integer call() throws Exception {
-        List<SinkFactory> factories = ConfigOption.factories();
-        BridgeConfig loaded = config.load(factories, spec.commandLine().getErr());
-        if (loaded == null) {
-            return Main.EXIT_INVALID_CONFIG;
-        }
+    int run(BridgeConfig loaded, List<SinkFactory> factories) throws Exception {
         log.info("{} starting with {}", VersionCommand.describe(), config.path());
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         JvmMeters.bindTo(registry); // for the life of the process

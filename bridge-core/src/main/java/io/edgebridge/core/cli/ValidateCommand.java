@@ -1,27 +1,16 @@
 package io.edgebridge.core.cli;
 
 import io.edgebridge.config.BridgeConfig;
-import java.util.concurrent.Callable;
-import picocli.CommandLine;
+import io.edgebridge.core.api.SinkFactory;
+import java.util.List;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 
 /** {@code edgebridge validate --config PATH}: every problem at once; exit 0 valid, 2 invalid. */
 @Command(name = "validate", description = "Check a configuration and report every problem at once.")
-final class ValidateCommand implements Callable<Integer> {
-
-    @Mixin
-    ConfigOption config;
-
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
+final class ValidateCommand extends ConfigCommand {
 
     @Override
-    public Integer call() {
-        BridgeConfig loaded = config.load(ConfigOption.factories(), spec.commandLine().getErr());
-        if (loaded == null) {
-            return Main.EXIT_INVALID_CONFIG;
-        }
+    int run(BridgeConfig loaded, List<SinkFactory> factories) {
         long upstream = loaded.upstreamRoutes().size();
         long downstream = loaded.downstreamRoutes().size();
         spec.commandLine().getOut().printf("%s: OK (%d sinks, %d upstream and %d downstream routes, config %s)%n",

@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.edgebridge.core.internal.EdgeBridgeVersion;
 import io.edgebridge.core.testing.AdminClient;
+import io.edgebridge.core.testing.Configs;
 import io.edgebridge.core.testing.Ports;
 import io.edgebridge.core.testing.Publisher;
 import io.edgebridge.core.testing.TestBridge;
@@ -33,13 +34,7 @@ class AdminStatusIntegrationTest {
     Path dir;
 
     private String config(int localPort, int deadPort) {
-        return """
-                dataDir: %s
-                stats: { logInterval: 0 }
-                local:
-                  embedded: { address: 127.0.0.1, port: %d, persistence: in-memory }
-                sinks:
-                  out: { type: file, path: %s }
+        return Configs.embeddedToFile(dir, localPort) + """
                   cloud:
                     type: mqtt
                     uri: mqtt://127.0.0.1:%d
@@ -53,7 +48,7 @@ class AdminStatusIntegrationTest {
                     direction: downstream
                     from: { sink: cloud, topic: commands/<deviceId> }
                     to: devices/<deviceId>/commands
-                """.formatted(dir.resolve("data"), localPort, dir.resolve("out.jsonl"), deadPort);
+                """.formatted(deadPort);
     }
 
     @Test

@@ -3,6 +3,7 @@ package io.edgebridge.core.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.edgebridge.core.testing.BridgeProcess;
+import io.edgebridge.core.testing.Configs;
 import io.edgebridge.core.testing.LocalSetup;
 import io.edgebridge.core.testing.Mosquitto;
 import io.edgebridge.core.testing.Publisher;
@@ -40,17 +41,13 @@ class CrashRecoveryIntegrationTest {
             Files.writeString(config, local.yaml() + """
                     dataDir: %s
                     stats: { logInterval: 1s }
-                    sinks:
-                      cloud:
-                        type: mqtt
-                        uri: mqtt://127.0.0.1:%d
-                        reconnect: { min: 100ms, max: 1s }
+                    """.formatted(dir.resolve("data")) + Configs.mqttCloudSink(cloud.port()) + """
                     routes:
                       - name: telemetry
                         from: sensors/<deviceId>/telemetry
                         sink: cloud
                         topic: cloud/<deviceId>/data
-                    """.formatted(dir.resolve("data"), cloud.port()));
+                    """);
             Path log = dir.resolve("bridge.log");
             Set<String> acknowledged = new HashSet<>();
 

@@ -12,6 +12,7 @@ import io.edgebridge.core.api.Sink;
 import io.edgebridge.core.internal.Bridge;
 import io.edgebridge.core.internal.ConfigReloader;
 import io.edgebridge.core.internal.SinkFactories;
+import io.edgebridge.core.testing.Configs;
 import io.edgebridge.core.testing.LocalSetup;
 import io.edgebridge.core.testing.Mosquitto;
 import io.edgebridge.core.testing.Publisher;
@@ -49,17 +50,13 @@ class HotReloadIntegrationTest {
                 dataDir: %s
                 stats: { logInterval: 0 }
                 reload: { watch: false }
-                sinks:
-                  cloud:
-                    type: mqtt
-                    uri: mqtt://127.0.0.1:%d
-                    reconnect: { min: 100ms, max: 1s }
+                """.formatted(dir.resolve("data")) + Configs.mqttCloudSink(cloudPort) + """
                 routes:
                   - name: telemetry
                     from: sensors/<deviceId>/data
                     sink: cloud
                     topic: %s
-                """.formatted(dir.resolve("data"), cloudPort, targetTopic);
+                """.formatted(targetTopic);
     }
 
     /** Publishes "0", "1", ... at about {@code perSecond} until stopped; {@link #next()} is the next index. */
@@ -187,11 +184,40 @@ class HotReloadIntegrationTest {
             devices.publish("meters/b/reading", "new-1").join();
             recorder.awaitDistinct(2, Duration.ofSeconds(20));
             assertThat(recorder.topicOf("new-1")).isEqualTo("v1/b");
-            // Give a wrongly kept subscription the time to show itself.
-            Thread.sleep(500);
-            assertThat(recorder.received("old-2")).as("the old filter is no longer bridged").isFalse();
+            // A wrongly kept subscription gets the time to show itself.
+            await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2)).untilAsserted(() ->
+                    assertThat(recorder.received("old-2")).as("the old filter is no longer bridged").isFalse());
             assertThat(recorder.duplicates()).isZero();
         }
+    }
+
+    /**
+     * Sinks {@code keep} and {@code moving} (MQTT) and the file sink {@code fileSink} writing
+     * {@code <fileSink>.jsonl}, and a route sending every message to all three.
+     */
+    private String threeSinks(int keepPort, int movingPort, String fileSink) {
+        return """
+                sinks:
+                  keep:
+                    type: mqtt
+                    uri: mqtt://127.0.0.1:%d
+                    clientId: keep
+                  moving:
+                    type: mqtt
+                    uri: mqtt://127.0.0.1:%d
+                    clientId: moving
+                    reconnect: { min: 100ms, max: 500ms }
+                  %s:
+                    type: file
+                    path: %s
+                routes:
+                  - name: telemetry
+                    from: sensors/<deviceId>/data
+                    to:
+                      - { sink: keep, topic: keep/<deviceId> }
+                      - { sink: moving, topic: moving/<deviceId> }
+                      - { sink: %s, topic: %s/<deviceId> }
+                """.formatted(keepPort, movingPort, fileSink, dir.resolve(fileSink + ".jsonl"), fileSink, fileSink);
     }
 
     @Test
@@ -206,28 +232,7 @@ class HotReloadIntegrationTest {
                     stats: { logInterval: 0 }
                     reload: { watch: false }
                     """.formatted(dir.resolve("data"));
-            String v1 = common + """
-                    sinks:
-                      keep:
-                        type: mqtt
-                        uri: mqtt://127.0.0.1:%d
-                        clientId: keep
-                      moving:
-                        type: mqtt
-                        uri: mqtt://127.0.0.1:%d
-                        clientId: moving
-                        reconnect: { min: 100ms, max: 500ms }
-                      retired:
-                        type: file
-                        path: %s
-                    routes:
-                      - name: telemetry
-                        from: sensors/<deviceId>/data
-                        to:
-                          - { sink: keep, topic: keep/<deviceId> }
-                          - { sink: moving, topic: moving/<deviceId> }
-                          - { sink: retired, topic: retired/<deviceId> }
-                    """.formatted(cloudA.port(), cloudA.port(), dir.resolve("retired.jsonl"));
+            String v1 = common + threeSinks(cloudA.port(), cloudA.port(), "retired");
             try (var bridge = TestBridge.start(dir.resolve("bridge"), v1);
                     var devices = new Publisher(local.port(), 100)) {
                 Sink keep = bridge.bridge().sink("keep").orElseThrow();
@@ -240,28 +245,8 @@ class HotReloadIntegrationTest {
 
                 // "moving" points at cloud B, which is down: its messages wait in the spool.
                 cloudB.stop();
-                String v2 = common + """
-                        sinks:
-                          keep:
-                            type: mqtt
-                            uri: mqtt://127.0.0.1:%d
-                            clientId: keep
-                          moving:
-                            type: mqtt
-                            uri: mqtt://127.0.0.1:%d
-                            clientId: moving
-                            reconnect: { min: 100ms, max: 500ms }
-                          added:
-                            type: file
-                            path: %s
-                        routes:
-                          - name: telemetry
-                            from: sensors/<deviceId>/data
-                            to:
-                              - { sink: keep, topic: keep/<deviceId> }
-                              - { sink: moving, topic: moving/<deviceId> }
-                              - { sink: added, topic: added/<deviceId> }
-                        """.formatted(cloudA.port(), cloudB.port(), dir.resolve("added.jsonl"));
+                // "moving" moves to cloud B, "retired" gives way to "added", "keep" stays as it was.
+                String v2 = common + threeSinks(cloudA.port(), cloudB.port(), "added");
                 Bridge.ReloadResult result = bridge.reload(v2);
                 assertThat(result.sinksAdded()).containsExactly("added");
                 assertThat(result.sinksChanged()).containsExactly("moving");

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.edgebridge.core.internal.stats.PrometheusText;
 import io.edgebridge.core.testing.AdminClient;
 import io.edgebridge.core.testing.BridgeProcess;
+import io.edgebridge.core.testing.Configs;
 import io.edgebridge.core.testing.Ports;
 import io.edgebridge.core.testing.Publisher;
 import java.net.http.HttpResponse;
@@ -36,17 +37,11 @@ class MetricsEndpointIntegrationTest {
     void metrics_areValidPrometheusText_andCountExactlyTheMessagesSent() throws Exception {
         int localPort = Ports.free();
         Path config = dir.resolve("edgebridge.yaml");
-        Files.writeString(config, """
-                dataDir: %s
-                stats: { logInterval: 0 }
-                local:
-                  embedded: { address: 127.0.0.1, port: %d, persistence: in-memory }
-                sinks:
-                  out: { type: file, path: %s }
+        Files.writeString(config, Configs.embeddedToFile(dir, localPort) + """
                 routes:
                   - { name: telemetry, from: sensors/<deviceId>/data, sink: out, topic: out/<deviceId> }
                   - { name: unused, from: other/#, sink: out, topic: other }
-                """.formatted(dir.resolve("data"), localPort, dir.resolve("out.jsonl")));
+                """);
         try (var bridge = new BridgeProcess(config, dir.resolve("bridge.log"), "-Xmx256m").start()
                 .awaitStarted(Duration.ofSeconds(60))) {
             AdminClient admin = new AdminClient(bridge.adminPort());

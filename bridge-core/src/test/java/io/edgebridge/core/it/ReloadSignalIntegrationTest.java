@@ -58,8 +58,8 @@ class ReloadSignalIntegrationTest {
 
                 // watch is off: only SIGHUP applies the change.
                 Files.writeString(config, config(local.port(), true, "second/<deviceId>"));
-                Thread.sleep(600);
-                assertThat(bridge.logText()).doesNotContain("configuration version 2 active");
+                await().during(Duration.ofMillis(600)).atMost(Duration.ofSeconds(2)) // three watch intervals
+                        .untilAsserted(() -> assertThat(bridge.logText()).doesNotContain("configuration version 2 active"));
                 new ProcessBuilder("kill", "-HUP", Long.toString(bridge.pid())).start().waitFor(10, TimeUnit.SECONDS);
                 await().atMost(Duration.ofSeconds(20))
                         .until(() -> bridge.logText().contains("configuration version 2 active"));

@@ -1,5 +1,6 @@
 package io.edgebridge.config.auth;
 
+import io.edgebridge.config.template.ParsedText;
 import io.edgebridge.config.template.TemplateSyntaxException;
 import io.edgebridge.config.template.Topics;
 import java.util.Optional;
@@ -10,16 +11,15 @@ import java.util.Optional;
  * substitutes them; a value that is not exactly one plain topic level never matches, so a client
  * cannot widen its permissions by choosing an id like {@code +} or {@code a/#}.
  */
-public final class PermissionFilter {
+public final class PermissionFilter extends ParsedText {
 
     public static final String CLIENT_ID = "clientId";
     public static final String USERNAME = "username";
 
-    private final String text;
     private final String[] levels;
 
     private PermissionFilter(String text, String[] levels) {
-        this.text = text;
+        super(text);
         this.levels = levels;
     }
 
@@ -51,11 +51,6 @@ public final class PermissionFilter {
             }
         }
         return new PermissionFilter(text, levels);
-    }
-
-    /** The filter as written. */
-    public String text() {
-        return text;
     }
 
     public boolean usesUsername() {
@@ -160,20 +155,5 @@ public final class PermissionFilter {
 
     private static boolean isWildcard(String level) {
         return level.equals("+") || level.equals("#");
-    }
-
-    @Override
-    public boolean equals(Object o) {
-        return o instanceof PermissionFilter other && other.text.equals(text);
-    }
-
-    @Override
-    public int hashCode() {
-        return text.hashCode();
-    }
-
-    @Override
-    public String toString() {
-        return text;
     }
 }

@@ -13,7 +13,7 @@ import java.util.Set;
  * placeholder is literal. Parsed once at load; the engine resolves names to slots when it
  * compiles routes.
  */
-public final class Template {
+public final class Template extends ParsedText {
 
     /** One piece of a template. */
     public sealed interface Part permits Literal, Placeholder {
@@ -25,12 +25,11 @@ public final class Template {
     public record Placeholder(String name) implements Part {
     }
 
-    private final String text;
     private final List<Part> parts;
     private final Set<String> names;
 
     private Template(String text, List<Part> parts) {
-        this.text = text;
+        super(text);
         this.parts = parts;
         Set<String> n = new LinkedHashSet<>();
         for (Part p : parts) {
@@ -96,10 +95,6 @@ public final class Template {
         return true;
     }
 
-    public String text() {
-        return text;
-    }
-
     public List<Part> parts() {
         return parts;
     }
@@ -111,20 +106,5 @@ public final class Template {
 
     public boolean isConstant() {
         return names.isEmpty();
-    }
-
-    @Override
-    public boolean equals(Object o) {
-        return o instanceof Template other && other.text.equals(text);
-    }
-
-    @Override
-    public int hashCode() {
-        return text.hashCode();
-    }
-
-    @Override
-    public String toString() {
-        return text;
     }
 }

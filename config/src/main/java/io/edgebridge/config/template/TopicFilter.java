@@ -11,7 +11,7 @@ import java.util.Objects;
  * {@code #} matches the rest and binds it as {@code <#>}. Parsed once; {@link #matches} does no
  * allocation.
  */
-public final class TopicFilter {
+public final class TopicFilter extends ParsedText {
 
     /** The binding name of the text matched by a final {@code #}. */
     public static final String REST = "#";
@@ -20,7 +20,6 @@ public final class TopicFilter {
     private static final byte BIND = 1;
     private static final byte PLUS = 2;
 
-    private final String text;
     private final String subscription;
     private final byte[] kinds;
     private final String[] literals;
@@ -31,7 +30,7 @@ public final class TopicFilter {
 
     private TopicFilter(String text, String subscription, byte[] kinds, String[] literals, int[] slots,
             boolean multiLevel, List<String> bindingNames) {
-        this.text = text;
+        super(text);
         this.subscription = subscription;
         this.kinds = kinds;
         this.literals = literals;
@@ -112,11 +111,6 @@ public final class TopicFilter {
         if (level.indexOf('\0') >= 0) {
             throw new TemplateSyntaxException("topic filter contains a NUL character");
         }
-    }
-
-    /** The filter as written in the config. */
-    public String text() {
-        return text;
     }
 
     /** The MQTT subscription filter: placeholders replaced by {@code +}. */
@@ -210,20 +204,5 @@ public final class TopicFilter {
         // 'a/#' also matches 'a'
         String[] longer = la.length > lb.length ? la : lb;
         return longer.length == n + 1 && longer[n].equals("#");
-    }
-
-    @Override
-    public boolean equals(Object o) {
-        return o instanceof TopicFilter other && other.text.equals(text);
-    }
-
-    @Override
-    public int hashCode() {
-        return text.hashCode();
-    }
-
-    @Override
-    public String toString() {
-        return text;
     }
 }

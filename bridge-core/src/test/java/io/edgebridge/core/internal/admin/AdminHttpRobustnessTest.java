@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.edgebridge.config.AdminConfig;
+import io.edgebridge.core.testing.Configs;
 import io.edgebridge.core.testing.Ports;
 import io.edgebridge.core.testing.TestBridge;
 import java.io.IOException;
@@ -44,16 +45,10 @@ class AdminHttpRobustnessTest {
 
     @BeforeAll
     static void startBridge() throws Exception {
-        bridge = TestBridge.start(dir, """
-                dataDir: %s
-                stats: { logInterval: 0 }
-                local:
-                  embedded: { address: 127.0.0.1, port: %d, persistence: in-memory }
-                sinks:
-                  out: { type: file, path: %s }
+        bridge = TestBridge.start(dir, Configs.embeddedToFile(dir, Ports.free()) + """
                 routes:
                   - { name: telemetry, from: sensors/<deviceId>/data, sink: out, topic: out/<deviceId> }
-                """.formatted(dir.resolve("data"), Ports.free(), dir.resolve("out.jsonl")));
+                """);
         port = bridge.adminPort();
     }
 

@@ -3,22 +3,15 @@ package io.edgebridge.core.internal.delivery;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.edgebridge.config.BridgeConfig;
 import io.edgebridge.config.RateLimit;
 import io.edgebridge.core.api.DeliveryException;
 import io.edgebridge.core.api.DeliveryException.Disposition;
-import io.edgebridge.core.internal.delivery.SinkPumpTest.FakeLocal;
-import io.edgebridge.core.internal.delivery.SinkPumpTest.FakeSink;
-import io.edgebridge.core.internal.route.RouteTable;
 import io.edgebridge.core.internal.spool.DropReason;
 import io.edgebridge.core.internal.spool.Spool;
-import io.edgebridge.core.internal.stats.BridgeMetrics;
-import io.edgebridge.core.testing.Configs;
+import io.edgebridge.core.testing.ScriptedSink;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -26,8 +19,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
@@ -46,42 +37,23 @@ class SinkPumpRateLimitTest {
     Path dir;
 
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
-    private final ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(1);
+    private OneRouteSpool setting;
     private Spool spool;
-    private RouteTable routes;
-    private DeadLetters deadLetters;
     private SinkPump pump;
 
     @BeforeEach
     void setUp() {
-        BridgeConfig config = Configs.parse("""
-                spool: { dir: %s }
-                deadLetter: { maxAttempts: 3 }
-                sinks:
-                  out: { type: file, path: out.jsonl }
-                routes:
-                  - name: r
-                    from: s/<id>
-                    sink: out
-                    topic: t/<id>
-                """.formatted(dir.resolve("spool")));
-        spool = Spool.open(config.spool(), System::currentTimeMillis);
-        routes = RouteTable.compile(config, new BridgeMetrics(registry));
-        deadLetters = new DeadLetters(config.deadLetter(), new FakeLocal());
+        setting = new OneRouteSpool(dir, registry);
+        spool = setting.spool;
     }
 
     @AfterEach
     void tearDown() {
-        if (pump != null) {
-            pump.stop(Duration.ofSeconds(1)).join();
-        }
-        scheduler.shutdownNow();
-        spool.close();
+        setting.close();
     }
 
-    private void startPump(FakeSink sink, int maxInFlight, RateLimit limit, long position) {
-        pump = new SinkPump("out", sink, routes.upstreamFor("out"), spool, deadLetters, scheduler,
-                new BridgeMetrics(registry), maxInFlight, Optional.of(limit));
+    private void startPump(ScriptedSink sink, int maxInFlight, RateLimit limit, long position) {
+        pump = setting.pump(sink, maxInFlight, Optional.of(limit));
         pump.start(position);
     }
 
@@ -103,8 +75,8 @@ class SinkPumpRateLimitTest {
     }
 
     /** The most sends in any closed one-second span. */
-    private static int mostInOneSecond(List<FakeSink.Sent> sends) {
-        List<Long> times = sends.stream().map(FakeSink.Sent::nanos).sorted().toList();
+    private static int mostInOneSecond(List<ScriptedSink.Send> sends) {
+        List<Long> times = sends.stream().map(ScriptedSink.Send::nanos).sorted().toList();
         int most = 0;
         int to = 0;
         for (int from = 0; from < times.size(); from++) {
@@ -116,21 +88,21 @@ class SinkPumpRateLimitTest {
         return most;
     }
 
-    private static FakeSink acking() {
-        return new FakeSink(m -> CompletableFuture.completedFuture(null));
+    private static ScriptedSink acking() {
+        return new ScriptedSink("out").acknowledgeEach();
     }
 
     @Test
     void drainingABacklog_noOneSecondSpanHoldsMoreThanTheLimit_andTheLimitIsUsed() {
-        FakeSink sink = acking();
+        ScriptedSink sink = acking();
         long start = appendBacklog(200);
         startPump(sink, 1000, RateLimit.messages(50), start);
 
         await().atMost(Duration.ofSeconds(20)).until(() -> pump.cursor() == spool.committed());
 
-        List<FakeSink.Sent> sends = List.copyOf(sink.log);
+        List<ScriptedSink.Send> sends = sink.sends();
         assertThat(sends).hasSize(200);
-        assertThat(sends.stream().map(FakeSink.Sent::topic).distinct()).hasSize(200);
+        assertThat(sends.stream().map(ScriptedSink.Send::topic).distinct()).hasSize(200);
         assertThat(mostInOneSecond(sends)).isLessThanOrEqualTo(50).as("the limit is used").isGreaterThanOrEqualTo(40);
         // Four windows' worth: the last send cannot come before three windows have passed.
         assertThat(sends.get(199).nanos() - sends.get(0).nanos()).isGreaterThanOrEqualTo(3 * RateLimiter.WINDOW_NANOS);
@@ -140,7 +112,7 @@ class SinkPumpRateLimitTest {
 
     @Test
     void aByteLimit_holdsOverEverySecond_andAnOversizedMessageGoesAlone() {
-        FakeSink sink = acking();
+        ScriptedSink sink = acking();
         long start = spool.committed();
         for (int i = 0; i < 6; i++) {
             append("small" + i, 300);
@@ -153,16 +125,16 @@ class SinkPumpRateLimitTest {
 
         await().atMost(Duration.ofSeconds(20)).until(() -> pump.cursor() == spool.committed());
 
-        List<FakeSink.Sent> sends = List.copyOf(sink.log);
-        assertThat(sends).extracting(FakeSink.Sent::topic).hasSize(10).contains("t/big");
-        FakeSink.Sent big = sends.stream().filter(s -> s.topic().equals("t/big")).findFirst().orElseThrow();
-        for (FakeSink.Sent first : sends) {
-            List<FakeSink.Sent> span = sends.stream()
+        List<ScriptedSink.Send> sends = sink.sends();
+        assertThat(sends).extracting(ScriptedSink.Send::topic).hasSize(10).contains("t/big");
+        ScriptedSink.Send big = sends.stream().filter(s -> s.topic().equals("t/big")).findFirst().orElseThrow();
+        for (ScriptedSink.Send first : sends) {
+            List<ScriptedSink.Send> span = sends.stream()
                     .filter(s -> s.nanos() >= first.nanos() && s.nanos() - first.nanos() <= SECOND).toList();
             if (span.contains(big)) {
                 assertThat(span).as("the oversized message goes alone").containsExactly(big);
             } else {
-                assertThat(span.stream().mapToInt(FakeSink.Sent::bytes).sum()).isLessThanOrEqualTo(1024);
+                assertThat(span.stream().mapToInt(ScriptedSink.Send::bytes).sum()).isLessThanOrEqualTo(1024);
             }
         }
     }
@@ -170,7 +142,7 @@ class SinkPumpRateLimitTest {
     @Test
     void retriesCountAgainstTheLimit() {
         Set<String> failedOnce = ConcurrentHashMap.newKeySet();
-        FakeSink sink = new FakeSink(m -> {
+        ScriptedSink sink = new ScriptedSink("out", m -> {
             if (!failedOnce.add(m.topic())) {
                 return CompletableFuture.completedFuture(null);
             }
@@ -182,26 +154,26 @@ class SinkPumpRateLimitTest {
 
         await().atMost(Duration.ofSeconds(20)).until(() -> pump.cursor() == spool.committed());
 
-        List<FakeSink.Sent> sends = List.copyOf(sink.log);
+        List<ScriptedSink.Send> sends = sink.sends();
         assertThat(sends).hasSize(40);
-        assertThat(sends.stream().collect(Collectors.groupingBy(FakeSink.Sent::topic, Collectors.counting())))
+        assertThat(sends.stream().collect(Collectors.groupingBy(ScriptedSink.Send::topic, Collectors.counting())))
                 .hasSize(20).allSatisfy((topic, attempts) -> assertThat(attempts).isEqualTo(2));
         assertThat(mostInOneSecond(sends)).isLessThanOrEqualTo(10);
     }
 
     @Test
     void newMessagesGoOutAlongsideTheBacklog_notAfterIt() {
-        FakeSink sink = acking();
+        ScriptedSink sink = acking();
         long start = appendBacklog(100);
         startPump(sink, 1000, RateLimit.messages(20), start);
-        await().atMost(Duration.ofSeconds(5)).until(() -> sink.log.size() >= 20);
+        await().atMost(Duration.ofSeconds(5)).until(() -> sink.sendCount() >= 20);
 
         for (int i = 0; i < 10; i++) {
             append("live" + i, 10);
         }
         await().atMost(Duration.ofSeconds(30)).until(() -> pump.cursor() == spool.committed());
 
-        List<String> order = sink.log.stream().map(FakeSink.Sent::topic).toList();
+        List<String> order = sink.sends().stream().map(ScriptedSink.Send::topic).toList();
         assertThat(order).hasSize(110).doesNotHaveDuplicates();
         List<String> live = order.stream().filter(t -> t.startsWith("t/live")).toList();
         assertThat(live).as("live messages keep their order")
@@ -210,7 +182,7 @@ class SinkPumpRateLimitTest {
         int lastLive = order.indexOf("t/live9");
         long backlogAfter = order.subList(lastLive, order.size()).stream().filter(t -> !t.startsWith("t/live")).count();
         assertThat(backlogAfter).as("backlog messages still to go when the last live one went").isGreaterThanOrEqualTo(40);
-        assertThat(mostInOneSecond(List.copyOf(sink.log))).isLessThanOrEqualTo(20);
+        assertThat(mostInOneSecond(sink.sends())).isLessThanOrEqualTo(20);
         // The backlog itself kept its order.
         List<String> backlog = order.stream().filter(t -> !t.startsWith("t/live")).toList();
         assertThat(backlog).isEqualTo(java.util.stream.IntStream.range(0, 100).mapToObj(i -> "t/" + i).toList());
@@ -219,12 +191,12 @@ class SinkPumpRateLimitTest {
     @Test
     void whileTheBacklogDrains_theCursorStaysAtItsOldestOpenMessage_thoughNewerOnesAreDone() {
         Map<String, CompletableFuture<Void>> held = new ConcurrentHashMap<>();
-        FakeSink sink = new FakeSink(m -> m.topic().equals("t/45")
+        ScriptedSink sink = new ScriptedSink("out", m -> m.topic().equals("t/45")
                 ? held.computeIfAbsent(m.topic(), t -> new CompletableFuture<>())
                 : CompletableFuture.completedFuture(null));
         long start = appendBacklog(60);
         startPump(sink, 1000, RateLimit.messages(50), start);
-        await().atMost(Duration.ofSeconds(5)).until(() -> sink.log.size() >= 50);
+        await().atMost(Duration.ofSeconds(5)).until(() -> sink.sendCount() >= 50);
         for (int i = 0; i < 3; i++) {
             append("live" + i, 10);
         }
@@ -235,19 +207,19 @@ class SinkPumpRateLimitTest {
 
         held.get("t/45").complete(null);
         await().atMost(Duration.ofSeconds(10)).until(() -> pump.cursor() == spool.committed());
-        assertThat(sink.log).hasSize(63);
+        assertThat(sink.sends()).hasSize(63);
     }
 
     @Test
     void entriesDroppedWhileTwoLanesRun_areEitherSentOrCountedDropped_neverBoth() {
-        FakeSink sink = acking();
+        ScriptedSink sink = acking();
         long start = appendBacklog(40);
         startPump(sink, 1000, RateLimit.messages(10), start);
-        await().atMost(Duration.ofSeconds(5)).until(() -> sink.log.size() >= 10);
+        await().atMost(Duration.ofSeconds(5)).until(() -> sink.sendCount() >= 10);
         for (int i = 0; i < 5; i++) {
             append("live" + i, 10);
         }
-        await().atMost(Duration.ofSeconds(5)).until(() -> sink.log.stream().anyMatch(s -> s.topic().startsWith("t/live")));
+        await().atMost(Duration.ofSeconds(5)).until(() -> sink.sends().stream().anyMatch(s -> s.topic().startsWith("t/live")));
 
         long to = spool.published();
         SinkPump.Unsent unsent = pump.claimDropped(to);
@@ -260,8 +232,8 @@ class SinkPumpRateLimitTest {
         });
         await().atMost(Duration.ofSeconds(10)).until(() -> pump.cursor() == spool.committed());
 
-        Set<String> sent = sink.log.stream().map(FakeSink.Sent::topic).collect(Collectors.toSet());
-        assertThat(sink.log).hasSameSizeAs(sent);
+        Set<String> sent = sink.sends().stream().map(ScriptedSink.Send::topic).collect(Collectors.toSet());
+        assertThat(sink.sends()).hasSameSizeAs(sent);
         assertThat(counted).isNotEmpty().doesNotContainAnyElementsOf(sent);
         Set<String> all = new HashSet<>(sent);
         all.addAll(counted);
@@ -273,26 +245,26 @@ class SinkPumpRateLimitTest {
     @Test
     void nothingIsSentWhileTheSinkIsDisconnected_andWhatALinkResendsAtTheReconnectCounts() {
         Map<String, CompletableFuture<Void>> held = new ConcurrentHashMap<>();
-        FakeSink sink = new FakeSink(m -> held.computeIfAbsent(m.topic(), t -> new CompletableFuture<>()));
+        ScriptedSink sink = new ScriptedSink("out", m -> held.computeIfAbsent(m.topic(), t -> new CompletableFuture<>()));
         long start = appendBacklog(5);
         startPump(sink, 1000, RateLimit.messages(10), start);
-        await().atMost(Duration.ofSeconds(5)).until(() -> sink.log.size() == 5);
+        await().atMost(Duration.ofSeconds(5)).until(() -> sink.sendCount() == 5);
 
-        sink.connected = false;
+        sink.connected(false);
         await().pollDelay(Duration.ofMillis(300)).atMost(Duration.ofSeconds(5)).until(() -> true); // the pump notices
         for (int i = 5; i < 15; i++) {
             append(Integer.toString(i), 10);
         }
-        // Longer than a window: only the 5 re-sends at the reconnect can hold 5 more sends back.
-        await().pollDelay(Duration.ofMillis(1200)).atMost(Duration.ofSeconds(5)).until(() -> true);
-        assertThat(sink.log).hasSize(5);
+        // Nothing goes out for longer than a window: only the 5 re-sends at the reconnect can hold 5 more sends back.
+        await().during(Duration.ofMillis(1200)).atMost(Duration.ofSeconds(3))
+                .untilAsserted(() -> assertThat(sink.sends()).as("sends while disconnected").hasSize(5));
 
         long reconnected = System.nanoTime();
-        sink.connected = true;
+        sink.connected(true);
         held.values().forEach(f -> f.complete(null)); // the link got them through after the reconnect
-        sink.respond = m -> CompletableFuture.completedFuture(null);
-        await().atMost(Duration.ofSeconds(10)).until(() -> sink.log.size() == 15);
-        List<FakeSink.Sent> sends = new ArrayList<>(sink.log);
+        sink.acknowledgeEach();
+        await().atMost(Duration.ofSeconds(10)).until(() -> sink.sendCount() == 15);
+        List<ScriptedSink.Send> sends = sink.sends();
         assertThat(sends.get(5).nanos() - reconnected)
                 .as("the 5 open sends, sent again by the link, hold the other 5 places until a window after their acknowledgement")
                 .isGreaterThanOrEqualTo(RateLimiter.WINDOW_NANOS);

@@ -3,32 +3,21 @@ package io.edgebridge.core.internal.delivery;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.edgebridge.config.BridgeConfig;
 import io.edgebridge.core.api.DeliveryException;
 import io.edgebridge.core.api.DeliveryException.Disposition;
 import io.edgebridge.core.api.OutboundMessage;
 import io.edgebridge.core.api.Sink;
-import io.edgebridge.core.internal.local.Intake;
-import io.edgebridge.core.internal.local.LocalBroker;
-import io.edgebridge.core.internal.route.RouteTable;
 import io.edgebridge.core.internal.spool.DropReason;
 import io.edgebridge.core.internal.spool.Spool;
-import io.edgebridge.core.internal.stats.BridgeMetrics;
-import io.edgebridge.core.testing.Configs;
+import io.edgebridge.core.testing.ScriptedSink;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
-import java.util.Queue;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import org.junit.jupiter.api.AfterEach;
@@ -44,44 +33,30 @@ class SinkPumpTest {
     Path dir;
 
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
-    private final ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(1);
-    private final FakeLocal local = new FakeLocal();
+    private OneRouteSpool setting;
+    private FakeLocal local;
     private Spool spool;
-    private RouteTable routes;
-    private DeadLetters deadLetters;
     private SinkPump pump;
 
     @BeforeEach
     void setUp() {
-        BridgeConfig config = Configs.parse("""
-                spool: { dir: %s }
-                deadLetter: { maxAttempts: 3 }
-                sinks:
-                  out: { type: file, path: out.jsonl }
-                routes:
-                  - name: r
-                    from: s/<id>
-                    sink: out
-                    topic: t/<id>
-                """.formatted(dir.resolve("spool")));
-        spool = Spool.open(config.spool(), System::currentTimeMillis);
-        routes = RouteTable.compile(config, new BridgeMetrics(registry));
-        deadLetters = new DeadLetters(config.deadLetter(), local);
+        setting = new OneRouteSpool(dir, registry);
+        local = setting.local;
+        spool = setting.spool;
     }
 
     @AfterEach
     void tearDown() {
-        if (pump != null) {
-            pump.stop(Duration.ofSeconds(1)).join();
-        }
-        scheduler.shutdownNow();
-        spool.close();
+        setting.close();
     }
 
     private void startPump(Sink sink, int maxInFlight) {
-        pump = new SinkPump("out", sink, routes.upstreamFor("out"), spool, deadLetters, scheduler,
-                new BridgeMetrics(registry), maxInFlight);
+        pump = setting.pump(sink, maxInFlight, Optional.empty());
         pump.start(spool.committed());
+    }
+
+    private static ScriptedSink sink(Function<OutboundMessage, CompletableFuture<Void>> respond) {
+        return new ScriptedSink("out", respond);
     }
 
     private void append(int n) {
@@ -97,11 +72,11 @@ class SinkPumpTest {
 
     @Test
     void everyMessageIsSentOnce_andTheCursorPassesThemAll() {
-        FakeSink sink = new FakeSink(m -> CompletableFuture.completedFuture(null));
+        ScriptedSink sink = sink(m -> CompletableFuture.completedFuture(null));
         startPump(sink, 16);
         append(500);
         await().atMost(Duration.ofSeconds(10)).until(() -> pump.cursor() == spool.committed());
-        assertThat(sink.sent).hasSize(500);
+        assertThat(sink.sent()).hasSize(500);
         assertThat(sink.topics()).contains("t/0", "t/499");
         assertThat(pump.backlog()).isZero();
         assertThat(counter("edgebridge.messages.forwarded", "route", "r", "sink", "out")).isEqualTo(500);
@@ -109,7 +84,7 @@ class SinkPumpTest {
 
     @Test
     void aRejectedMessage_isTriedMaxAttemptsTimes_thenDeadLettered_whileTheOthersGoThrough() {
-        FakeSink sink = new FakeSink(m -> m.topic().equals("t/7")
+        ScriptedSink sink = sink(m -> m.topic().equals("t/7")
                 ? CompletableFuture.failedFuture(new DeliveryException(Disposition.REJECTED, "no thanks"))
                 : CompletableFuture.completedFuture(null));
         startPump(sink, 4);
@@ -129,7 +104,7 @@ class SinkPumpTest {
 
     @Test
     void aPermanentFailure_isDeadLetteredAtOnce() {
-        FakeSink sink = new FakeSink(m -> m.topic().equals("t/3")
+        ScriptedSink sink = sink(m -> m.topic().equals("t/3")
                 ? CompletableFuture.failedFuture(new DeliveryException(Disposition.PERMANENT, "too big"))
                 : CompletableFuture.completedFuture(null));
         startPump(sink, 4);
@@ -142,7 +117,7 @@ class SinkPumpTest {
     @Test
     void retryableFailures_areRetriedUntilTheyWork_neverDeadLettered() {
         AtomicInteger failuresLeft = new AtomicInteger(5);
-        FakeSink sink = new FakeSink(m -> failuresLeft.getAndDecrement() > 0
+        ScriptedSink sink = sink(m -> failuresLeft.getAndDecrement() > 0
                 ? CompletableFuture.failedFuture(new DeliveryException(Disposition.RETRY, "offline"))
                 : CompletableFuture.completedFuture(null));
         startPump(sink, 1);
@@ -162,32 +137,32 @@ class SinkPumpTest {
     @Test
     void manyOpenSendsFailingTogether_pauseThePumpOnce() {
         Map<String, CompletableFuture<Void>> open = new ConcurrentHashMap<>();
-        FakeSink sink = new FakeSink(m -> open.computeIfAbsent(m.topic(), t -> new CompletableFuture<>()));
+        ScriptedSink sink = sink(m -> open.computeIfAbsent(m.topic(), t -> new CompletableFuture<>()));
         startPump(sink, 100);
         append(100);
-        await().atMost(Duration.ofSeconds(10)).until(() -> sink.sent.size() == 100);
+        await().atMost(Duration.ofSeconds(10)).until(() -> sink.sendCount() == 100);
 
-        sink.respond = m -> CompletableFuture.completedFuture(null);
+        sink.acknowledgeEach();
         open.values().forEach(f -> f.completeExceptionally(new DeliveryException(Disposition.RETRY, "connection lost")));
 
         await().atMost(Duration.ofSeconds(10)).until(() -> pump.cursor() == spool.committed());
-        assertThat(sink.sent).hasSize(200);
+        assertThat(sink.sent()).hasSize(200);
         assertThat(counter("edgebridge.messages.failed", "reason", "retry")).isEqualTo(100);
     }
 
     @Test
     void atMostMaxInFlightSendsAreOpen_andTheCursorWaitsForTheOldest() {
         Map<String, CompletableFuture<Void>> open = new ConcurrentHashMap<>();
-        FakeSink sink = new FakeSink(m -> open.computeIfAbsent(m.topic(), t -> new CompletableFuture<>()));
+        ScriptedSink sink = sink(m -> open.computeIfAbsent(m.topic(), t -> new CompletableFuture<>()));
         startPump(sink, 8);
         long start = spool.committed();
         append(100);
-        await().atMost(Duration.ofSeconds(10)).until(() -> sink.sent.size() == 8);
-        await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2)).until(() -> sink.sent.size() == 8);
+        await().atMost(Duration.ofSeconds(10)).until(() -> sink.sendCount() == 8);
+        await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2)).until(() -> sink.sendCount() == 8);
         assertThat(pump.inFlight()).isEqualTo(8);
 
         open.get("t/1").complete(null); // not the oldest: the cursor must stay
-        await().atMost(Duration.ofSeconds(5)).until(() -> sink.sent.size() == 9);
+        await().atMost(Duration.ofSeconds(5)).until(() -> sink.sendCount() == 9);
         assertThat(pump.cursor()).isEqualTo(start);
         open.get("t/0").complete(null);
         await().atMost(Duration.ofSeconds(5)).until(() -> pump.cursor() == start + 2);
@@ -196,11 +171,11 @@ class SinkPumpTest {
     @Test
     void droppedEntriesTheSinkNeverSaw_areCountedAndSkipped() {
         Map<String, CompletableFuture<Void>> open = new ConcurrentHashMap<>();
-        FakeSink sink = new FakeSink(m -> open.computeIfAbsent(m.topic(), t -> new CompletableFuture<>()));
+        ScriptedSink sink = sink(m -> open.computeIfAbsent(m.topic(), t -> new CompletableFuture<>()));
         startPump(sink, 1);
         long start = spool.committed();
         append(10);
-        await().atMost(Duration.ofSeconds(5)).until(() -> sink.sent.size() == 1);
+        await().atMost(Duration.ofSeconds(5)).until(() -> sink.sendCount() == 1);
         // The spool drops start .. start+5 while t/0 is in flight: t/1..t/5 were never handed to the sink.
         SinkPump.Unsent unsent = pump.claimDropped(start + 6);
         spool.scan(start, start + 6, e -> {
@@ -208,7 +183,7 @@ class SinkPumpTest {
                 pump.countDropped(e, DropReason.SPOOL_FULL);
             }
         });
-        sink.respond = m -> CompletableFuture.completedFuture(null);
+        sink.acknowledgeEach();
         open.get("t/0").complete(null);
         await().atMost(Duration.ofSeconds(5)).until(() -> pump.cursor() == spool.committed());
         assertThat(sink.topics()).doesNotContain("t/1", "t/2", "t/3", "t/4", "t/5").contains("t/0", "t/6", "t/9");
@@ -217,105 +192,16 @@ class SinkPumpTest {
 
     @Test
     void aLongRunOfEntriesForOtherSinks_doesNotStallTheReading() {
-        FakeSink sink = new FakeSink(m -> CompletableFuture.completedFuture(null));
+        ScriptedSink sink = sink(m -> CompletableFuture.completedFuture(null));
         long start = spool.committed();
         for (int i = 0; i < 1000; i++) {
             spool.append(System.currentTimeMillis(), 1, false, "elsewhere/" + i, new byte[1]).join();
         }
         append(1);
-        pump = new SinkPump("out", sink, routes.upstreamFor("out"), spool, deadLetters, scheduler,
-                new BridgeMetrics(registry), 1);
+        pump = setting.pump(sink, 1, Optional.empty());
         pump.start(start); // a backlog four windows long (256 entries each) of entries this sink does not take
 
         await().atMost(Duration.ofSeconds(10)).until(() -> pump.cursor() == spool.committed());
         assertThat(sink.topics()).containsExactly("t/0");
-    }
-
-    /** A sink whose answers the test scripts. */
-    static final class FakeSink implements Sink {
-        /** One call of {@link #send}: topic, payload size and {@link System#nanoTime()}. */
-        record Sent(String topic, int bytes, long nanos) {
-        }
-
-        volatile Function<OutboundMessage, CompletableFuture<Void>> respond;
-        volatile boolean connected = true;
-        final Queue<OutboundMessage> sent = new ConcurrentLinkedQueue<>();
-        final Queue<Sent> log = new ConcurrentLinkedQueue<>();
-
-        FakeSink(Function<OutboundMessage, CompletableFuture<Void>> respond) {
-            this.respond = respond;
-        }
-
-        int attempts(String topic) {
-            return (int) sent.stream().filter(m -> m.topic().equals(topic)).count();
-        }
-
-        List<String> topics() {
-            return sent.stream().map(OutboundMessage::topic).toList();
-        }
-
-        @Override
-        public String name() {
-            return "out";
-        }
-
-        @Override
-        public CompletionStage<Void> start() {
-            return CompletableFuture.completedFuture(null);
-        }
-
-        @Override
-        public CompletionStage<Void> send(OutboundMessage message) {
-            log.add(new Sent(message.topic(), message.payload().length, System.nanoTime()));
-            sent.add(message);
-            return respond.apply(message);
-        }
-
-        @Override
-        public boolean isConnected() {
-            return connected;
-        }
-
-        @Override
-        public CompletionStage<Void> close() {
-            return CompletableFuture.completedFuture(null);
-        }
-    }
-
-    /** Records local publishes (dead letters). */
-    static final class FakeLocal implements LocalBroker {
-        record Published(String topic, byte[] payload, Map<String, String> properties) {
-        }
-
-        final Queue<Published> published = new ConcurrentLinkedQueue<>();
-
-        @Override
-        public CompletableFuture<Void> start(Intake intake, List<String> subscriptions) {
-            return CompletableFuture.completedFuture(null);
-        }
-
-        @Override
-        public CompletableFuture<Void> publish(String topic, byte[] payload, boolean retain, Map<String, String> properties) {
-            published.add(new Published(topic, payload, properties));
-            return CompletableFuture.completedFuture(null);
-        }
-
-        @Override
-        public CompletableFuture<Void> updateSubscriptions(List<String> subscriptions) {
-            return CompletableFuture.completedFuture(null);
-        }
-
-        @Override
-        public void stopIntake() {
-        }
-
-        @Override
-        public boolean isConnected() {
-            return true;
-        }
-
-        @Override
-        public void close() {
-        }
     }
 }

@@ -2,11 +2,8 @@ package io.edgebridge.core.internal.delivery;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.edgebridge.config.BridgeConfig;
 import io.edgebridge.core.internal.route.RouteTable;
 import io.edgebridge.core.internal.spool.Spool;
-import io.edgebridge.core.internal.stats.BridgeMetrics;
-import io.edgebridge.core.testing.Configs;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -27,23 +24,15 @@ class UpstreamIntakeTest {
 
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     private final CountDownLatch writerGate = new CountDownLatch(1);
+    private OneRouteSpool setting;
     private Spool spool;
     private RouteTable routes;
 
     @BeforeEach
     void setUp() {
-        BridgeConfig config = Configs.parse("""
-                spool: { dir: %s }
-                sinks:
-                  out: { type: file, path: out.jsonl }
-                routes:
-                  - name: r
-                    from: s/<id>
-                    sink: out
-                    topic: t/<id>
-                """.formatted(dir.resolve("spool")));
-        spool = Spool.open(config.spool(), System::currentTimeMillis);
-        routes = RouteTable.compile(config, new BridgeMetrics(registry));
+        setting = new OneRouteSpool(dir, registry);
+        spool = setting.spool;
+        routes = setting.routes;
         // Holds the spool's writer (listeners run on it) until the test opens the gate.
         spool.onAppend(() -> {
             try {
@@ -57,7 +46,7 @@ class UpstreamIntakeTest {
     @AfterEach
     void tearDown() {
         writerGate.countDown();
-        spool.close();
+        setting.close();
     }
 
     private double overloadDrops() {

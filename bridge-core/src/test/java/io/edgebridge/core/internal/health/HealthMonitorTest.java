@@ -7,20 +7,18 @@ import io.edgebridge.config.ProbeConfig;
 import io.edgebridge.config.SinkConfig;
 import io.edgebridge.core.api.DeliveryException;
 import io.edgebridge.core.api.OutboundMessage;
-import io.edgebridge.core.api.Sink;
 import io.edgebridge.core.internal.stats.BridgeMetrics;
+import io.edgebridge.core.testing.ScriptedSink;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
-/** Readiness and probes, against a fake clock and fake sinks. */
+/** Readiness and probes, against a fake clock and scripted sinks that hold every send open. */
 class HealthMonitorTest {
 
     private static final Duration WINDOW = Duration.ofSeconds(10);
@@ -34,12 +32,12 @@ class HealthMonitorTest {
 
     @Test
     void anIdleConnectedSink_isReady_aDisconnectedOneIsNot() {
-        FakeSink sink = new FakeSink("cloud");
+        ScriptedSink sink = new ScriptedSink("cloud");
         set(sample(sink, true, Optional.empty(), 0, 0, 0));
 
         assertThat(monitor.report().ready()).isTrue();
 
-        sink.connected = false;
+        sink.connected(false);
         HealthReport report = monitor.report();
         assertThat(report.ready()).isFalse();
         assertThat(report.failures()).containsExactly(new HealthReport.Failure("sink:cloud", "not connected"));
@@ -47,7 +45,7 @@ class HealthMonitorTest {
 
     @Test
     void theLocalBrokerMustBeConnected() {
-        set(sample(new FakeSink("cloud"), true, Optional.empty(), 0, 0, 0));
+        set(sample(new ScriptedSink("cloud"), true, Optional.empty(), 0, 0, 0));
         localConnected = false;
 
         assertThat(monitor.report().failures()).extracting(HealthReport.Failure::check).containsExactly("local");
@@ -55,7 +53,7 @@ class HealthMonitorTest {
 
     @Test
     void aSinkWithWork_turnsUnreadyAfterTheWindowWithoutAnAck_andReadyAgainOnAnAck() {
-        FakeSink sink = new FakeSink("cloud");
+        ScriptedSink sink = new ScriptedSink("cloud");
         long lastSuccess = clock.get() - 60_000; // long before the work appeared
         set(sample(sink, true, Optional.empty(), 3, 5, lastSuccess));
         monitor.tick(); // the work is seen now
@@ -76,7 +74,7 @@ class HealthMonitorTest {
 
     @Test
     void steadyAcks_keepABusySinkReady() {
-        FakeSink sink = new FakeSink("cloud");
+        ScriptedSink sink = new ScriptedSink("cloud");
         for (int i = 0; i < 30; i++) {
             set(sample(sink, true, Optional.empty(), 100, 10_000, clock.get()));
             monitor.tick();
@@ -87,7 +85,7 @@ class HealthMonitorTest {
 
     @Test
     void workThatEndsBeforeTheWindow_doesNotCountLater() {
-        FakeSink sink = new FakeSink("cloud");
+        ScriptedSink sink = new ScriptedSink("cloud");
         set(sample(sink, true, Optional.empty(), 1, 1, 0));
         monitor.tick();
         advance(Duration.ofSeconds(5));
@@ -104,8 +102,8 @@ class HealthMonitorTest {
 
     @Test
     void anUnreadySinkThatIsNotRequired_doesNotMakeTheBridgeUnready() {
-        FakeSink sink = new FakeSink("archive");
-        sink.connected = false;
+        ScriptedSink sink = new ScriptedSink("archive");
+        sink.connected(false);
         set(sample(sink, false, Optional.empty(), 0, 0, 0));
 
         HealthReport report = monitor.report();
@@ -115,34 +113,34 @@ class HealthMonitorTest {
 
     @Test
     void aProbe_goesOutAtOnceAndEveryIntervalWithoutASend_andItsAckProvesTheSink() {
-        FakeSink sink = new FakeSink("cloud");
+        ScriptedSink sink = new ScriptedSink("cloud");
         Optional<ProbeConfig> probe = Optional.of(new ProbeConfig("gw/probe", Duration.ofSeconds(30)));
         set(sample(sink, true, probe, 0, 0, 0));
 
         monitor.tick();
-        assertThat(sink.sent).hasSize(1);
-        OutboundMessage message = sink.sent.get(0);
+        assertThat(sink.sent()).hasSize(1);
+        OutboundMessage message = sink.sent().get(0);
         assertThat(message.topic()).isEqualTo("gw/probe");
         assertThat(message.qos()).isEqualTo(1);
         assertThat(new String(message.payload(), StandardCharsets.UTF_8))
                 .contains("\"clientId\":\"gw-1\"", "\"sink\":\"cloud\"", "\"time\":\"");
-        sink.results.get(0).complete(null);
+        sink.held(0).complete(null);
         assertThat(count("ok")).isEqualTo(1);
 
         advance(Duration.ofSeconds(29));
         monitor.tick();
-        assertThat(sink.sent).as("no probe before the interval").hasSize(1);
+        assertThat(sink.sent()).as("no probe before the interval").hasSize(1);
         advance(Duration.ofSeconds(1));
         monitor.tick();
-        assertThat(sink.sent).hasSize(2);
-        sink.results.get(1).complete(null);
+        assertThat(sink.sent()).hasSize(2);
+        sink.held(1).complete(null);
 
         // A routed send that succeeds postpones the next probe.
         advance(Duration.ofSeconds(20));
         set(sample(sink, true, probe, 0, 0, clock.get()));
         advance(Duration.ofSeconds(20));
         monitor.tick();
-        assertThat(sink.sent).hasSize(2);
+        assertThat(sink.sent()).hasSize(2);
         HealthReport report = monitor.report();
         assertThat(report.ready()).isTrue();
         assertThat(report.sinks().get(0).probe()).hasValueSatisfying(p -> {
@@ -153,7 +151,7 @@ class HealthMonitorTest {
 
     @Test
     void aProbeNeverAcknowledged_makesTheSinkUnreadyWithinTheWindow_andIsCountedAsFailed() {
-        FakeSink sink = new FakeSink("cloud");
+        ScriptedSink sink = new ScriptedSink("cloud");
         Optional<ProbeConfig> probe = Optional.of(new ProbeConfig("gw/probe", Duration.ofSeconds(30)));
         set(sample(sink, true, probe, 0, 0, 0));
         monitor.tick();
@@ -171,31 +169,31 @@ class HealthMonitorTest {
         advance(Duration.ofSeconds(20));
         monitor.tick();
         assertThat(count("failed")).isEqualTo(1);
-        assertThat(sink.sent).hasSize(2);
+        assertThat(sink.sent()).hasSize(2);
         assertThat(monitor.report().ready()).as("still unproven").isFalse();
 
-        sink.results.get(1).complete(null);
+        sink.held(1).complete(null);
         assertThat(monitor.report().ready()).isTrue();
         assertThat(count("ok")).isEqualTo(1);
         // The first probe's late acknowledgement is not counted twice.
-        sink.results.get(0).complete(null);
+        sink.held(0).complete(null);
         assertThat(count("ok") + count("failed")).isEqualTo(2);
     }
 
     @Test
     void aRefusedProbe_isCountedAsFailed_andLeavesTheSinkUnprovenUntilOneSucceeds() {
-        FakeSink sink = new FakeSink("cloud");
+        ScriptedSink sink = new ScriptedSink("cloud");
         Optional<ProbeConfig> probe = Optional.of(new ProbeConfig("gw/probe", Duration.ofSeconds(5)));
         set(sample(sink, true, probe, 0, 0, 0));
         monitor.tick();
-        sink.results.get(0).completeExceptionally(
+        sink.held(0).completeExceptionally(
                 new DeliveryException(DeliveryException.Disposition.REJECTED, "not authorized"));
         assertThat(count("failed")).isEqualTo(1);
         assertThat(monitor.report().sinks().get(0).probe().orElseThrow().lastFailure()).contains("not authorized");
 
         advance(Duration.ofSeconds(5));
         monitor.tick(); // the next probe, also refused
-        sink.results.get(1).completeExceptionally(
+        sink.held(1).completeExceptionally(
                 new DeliveryException(DeliveryException.Disposition.REJECTED, "not authorized"));
         advance(Duration.ofSeconds(5));
         assertThat(monitor.report().ready()).as("10 s since the first unanswered probe").isFalse();
@@ -203,19 +201,19 @@ class HealthMonitorTest {
 
     @Test
     void aSinkReplacedByAReload_startsAfresh() {
-        FakeSink old = new FakeSink("cloud");
+        ScriptedSink old = new ScriptedSink("cloud");
         set(sample(old, true, Optional.empty(), 1, 1, 0));
         monitor.tick();
         advance(WINDOW);
         assertThat(monitor.report().ready()).isFalse();
 
-        set(sample(new FakeSink("cloud"), true, Optional.empty(), 1, 1, 0));
+        set(sample(new ScriptedSink("cloud"), true, Optional.empty(), 1, 1, 0));
         assertThat(monitor.report().ready()).as("the new sink's work has only just appeared").isTrue();
     }
 
     @Test
     void stopping_endsLivenessAndReadiness_andProbing() {
-        FakeSink sink = new FakeSink("cloud");
+        ScriptedSink sink = new ScriptedSink("cloud");
         set(sample(sink, true, Optional.of(new ProbeConfig("p", Duration.ofSeconds(1))), 0, 0, 0));
         monitor.stop();
         monitor.tick();
@@ -224,7 +222,7 @@ class HealthMonitorTest {
         assertThat(report.live()).isFalse();
         assertThat(report.ready()).isFalse();
         assertThat(report.failures()).first().isEqualTo(new HealthReport.Failure("bridge", "stopping"));
-        assertThat(sink.sent).isEmpty();
+        assertThat(sink.sent()).isEmpty();
     }
 
     private void set(SinkSample sample) {
@@ -241,49 +239,9 @@ class HealthMonitorTest {
                 .mapToDouble(c -> c.count()).sum();
     }
 
-    private static SinkSample sample(FakeSink sink, boolean required, Optional<ProbeConfig> probe, int inFlight,
+    private static SinkSample sample(ScriptedSink sink, boolean required, Optional<ProbeConfig> probe, int inFlight,
             long backlog, long lastSuccess) {
-        SinkConfig config = new SinkConfig(sink.name, "fake", 100, Optional.empty(), null, Location.UNKNOWN, required, probe);
+        SinkConfig config = new SinkConfig(sink.name(), "fake", 100, Optional.empty(), null, Location.UNKNOWN, required, probe);
         return new SinkSample(config, sink, inFlight, backlog, lastSuccess);
-    }
-
-    /** A sink whose sends complete when the test says so. */
-    private static final class FakeSink implements Sink {
-        final String name;
-        final List<OutboundMessage> sent = new ArrayList<>();
-        final List<CompletableFuture<Void>> results = new ArrayList<>();
-        volatile boolean connected = true;
-
-        FakeSink(String name) {
-            this.name = name;
-        }
-
-        @Override
-        public String name() {
-            return name;
-        }
-
-        @Override
-        public CompletionStage<Void> start() {
-            return CompletableFuture.completedFuture(null);
-        }
-
-        @Override
-        public CompletionStage<Void> send(OutboundMessage message) {
-            CompletableFuture<Void> result = new CompletableFuture<>();
-            sent.add(message);
-            results.add(result);
-            return result;
-        }
-
-        @Override
-        public boolean isConnected() {
-            return connected;
-        }
-
-        @Override
-        public CompletionStage<Void> close() {
-            return CompletableFuture.completedFuture(null);
-        }
     }
 }

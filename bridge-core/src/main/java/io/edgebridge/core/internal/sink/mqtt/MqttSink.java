@@ -4,6 +4,7 @@ import io.edgebridge.config.template.Topics;
 import io.edgebridge.core.api.DeliveryException;
 import io.edgebridge.core.api.DeliveryException.Disposition;
 import io.edgebridge.core.api.DownstreamHandler;
+import io.edgebridge.core.api.DownstreamSubscription;
 import io.edgebridge.core.api.InboundMessage;
 import io.edgebridge.core.api.OutboundMessage;
 import io.edgebridge.core.api.Sink;
@@ -32,8 +33,7 @@ final class MqttSink implements Sink {
 
     private final String name;
     private final MqttLink link;
-    private volatile List<String> filters = List.of();
-    private volatile DownstreamHandler handler;
+    private final DownstreamSubscription downstream = new DownstreamSubscription();
 
     MqttSink(String name, MqttLink link) {
         this.name = name;
@@ -47,15 +47,14 @@ final class MqttSink implements Sink {
 
     @Override
     public CompletionStage<Void> subscribe(List<String> filters, DownstreamHandler handler) {
-        this.filters = List.copyOf(filters);
-        this.handler = handler;
-        return CompletableFuture.completedFuture(null);
+        return downstream.subscribe(filters, handler);
     }
 
     @Override
     public CompletionStage<Void> start() {
         link.onMessage(this::onCloudMessage);
         CompletableFuture<Void> connected = link.connect();
+        List<String> filters = downstream.filters();
         if (!filters.isEmpty()) {
             connected.thenCompose(v -> link.subscribe(filters, false)).whenComplete((v, error) -> {
                 if (error != null) {
@@ -71,12 +70,7 @@ final class MqttSink implements Sink {
     }
 
     private void onCloudMessage(IncomingMessage message) {
-        DownstreamHandler h = handler;
-        if (h == null) {
-            message.ack(); // no downstream routes: nothing subscribed on purpose
-            return;
-        }
-        h.onMessage(new InboundMessage(message.topic(), message.payload(), message.userProperties(),
+        downstream.deliver(new InboundMessage(message.topic(), message.payload(), message.userProperties(),
                 message.contentType())).whenComplete((ok, error) -> {
                     if (error == null) {
                         message.ack();

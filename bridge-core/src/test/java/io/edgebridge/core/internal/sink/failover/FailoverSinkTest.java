@@ -6,12 +6,11 @@ import io.edgebridge.config.FailoverOptions;
 import io.edgebridge.core.api.DeliveryException;
 import io.edgebridge.core.api.DeliveryException.Disposition;
 import io.edgebridge.core.api.OutboundMessage;
-import io.edgebridge.core.api.Sink;
+import io.edgebridge.core.testing.ScriptedSink;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -41,9 +40,10 @@ class FailoverSinkTest {
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
     private final AtomicLong nanos = new AtomicLong(1_000_000_000L);
-    private final FakeMember primary = new FakeMember("primary");
-    private final FakeMember secondary = new FakeMember("secondary");
-    private final FakeMember tertiary = new FakeMember("tertiary");
+    // Members start disconnected and hold every send until the test answers it.
+    private final ScriptedSink primary = new ScriptedSink("primary").connected(false);
+    private final ScriptedSink secondary = new ScriptedSink("secondary").connected(false);
+    private final ScriptedSink tertiary = new ScriptedSink("tertiary").connected(false);
     private final FailoverSink group = new FailoverSink("cloud", List.of(primary, secondary, tertiary), OPTIONS,
             registry, scheduler, nanos::get);
 
@@ -90,8 +90,8 @@ class FailoverSinkTest {
 
     @Test
     void sendsGoToTheFirstMember_andCompleteWithItsAnswer() {
-        primary.connected = true;
-        secondary.connected = true;
+        primary.connected(true);
+        secondary.connected(true);
         group.check();
 
         CompletionStage<Void> ok = group.send(message("a"));
@@ -101,7 +101,7 @@ class FailoverSinkTest {
 
         assertThat(ok.toCompletableFuture()).isCompleted().isNotCompletedExceptionally();
         assertThat(dispositionOf(rejected)).isEqualTo(Disposition.REJECTED);
-        assertThat(secondary.sent).isEmpty();
+        assertThat(secondary.sent()).isEmpty();
         assertThat(group.activeMember()).isEqualTo("primary");
         assertThat(activeGauge("primary")).isEqualTo(1);
         assertThat(activeGauge("secondary")).isZero();
@@ -109,8 +109,8 @@ class FailoverSinkTest {
 
     @Test
     void afterSwitchAfterFailuresTransientFailures_itSwitchesToTheFirstConnectedMember() {
-        primary.connected = true;
-        tertiary.connected = true; // secondary is down: skipped
+        primary.connected(true);
+        tertiary.connected(true); // secondary is down: skipped
         group.check();
         List<CompletionStage<Void>> sends = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
@@ -131,8 +131,8 @@ class FailoverSinkTest {
 
     @Test
     void aSuccessResetsTheFailureCount_andRejectionsDoNotCount() {
-        primary.connected = true;
-        secondary.connected = true;
+        primary.connected(true);
+        secondary.connected(true);
         group.check();
         for (int i = 0; i < 6; i++) {
             group.send(message("m" + i));
@@ -149,8 +149,8 @@ class FailoverSinkTest {
 
     @Test
     void aSwitchHandsOpenSendsBackForRetry_inOrder_andTheirLateAcksAreIgnored() {
-        primary.connected = true;
-        secondary.connected = true;
+        primary.connected(true);
+        secondary.connected(true);
         group.check();
         List<String> completions = new CopyOnWriteArrayList<>();
         List<CompletionStage<Void>> sends = new ArrayList<>();
@@ -161,7 +161,7 @@ class FailoverSinkTest {
             sends.add(s);
         }
 
-        primary.connected = false;
+        primary.connected(false);
         advance(Duration.ofSeconds(1));
         advance(Duration.ofSeconds(5));
 
@@ -178,17 +178,17 @@ class FailoverSinkTest {
 
     @Test
     void aDisconnectShorterThanSwitchAfterDisconnected_doesNotSwitch() {
-        primary.connected = true;
-        secondary.connected = true;
+        primary.connected(true);
+        secondary.connected(true);
         group.check();
         CompletionStage<Void> open = group.send(message("a"));
 
-        primary.connected = false;
+        primary.connected(false);
         advance(Duration.ofSeconds(1));
         advance(Duration.ofSeconds(3)); // down for 3 s of the 5 allowed
-        primary.connected = true;
+        primary.connected(true);
         advance(Duration.ofSeconds(1));
-        primary.connected = false;
+        primary.connected(false);
         advance(Duration.ofSeconds(1));
         advance(Duration.ofSeconds(3)); // a new outage: the clock started again
 
@@ -200,7 +200,7 @@ class FailoverSinkTest {
 
     @Test
     void withNoOtherMemberConnected_itStaysAndKeepsTheOpenSends() {
-        primary.connected = true;
+        primary.connected(true);
         group.check();
         List<CompletionStage<Void>> sends = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
@@ -209,7 +209,7 @@ class FailoverSinkTest {
         primary.answer(0, retry());
         primary.answer(1, retry());
         primary.answer(2, retry());
-        primary.connected = false;
+        primary.connected(false);
         advance(Duration.ofSeconds(1));
         advance(Duration.ofMinutes(1));
 
@@ -218,7 +218,7 @@ class FailoverSinkTest {
         assertThat(registry.find("edgebridge.failover.switches").counters()).isEmpty();
         assertThat(group.isConnected()).isFalse();
 
-        tertiary.connected = true;
+        tertiary.connected(true);
         advance(FailoverSink.CHECK_INTERVAL);
         assertThat(group.activeMember()).as("the first member that comes up").isEqualTo("tertiary");
         assertThat(group.isConnected()).isTrue();
@@ -226,17 +226,17 @@ class FailoverSinkTest {
 
     @Test
     void itSwitchesBack_onceTheEarlierMemberWasConnectedForSwitchBackAfter() {
-        secondary.connected = true;
+        secondary.connected(true);
         group.check();
         advance(Duration.ofSeconds(5));
         assertThat(group.activeMember()).isEqualTo("secondary");
         CompletionStage<Void> onSecondary = group.send(message("s"));
 
-        primary.connected = true;
+        primary.connected(true);
         advance(Duration.ofSeconds(20));
-        primary.connected = false; // a flap restarts the window
+        primary.connected(false); // a flap restarts the window
         advance(Duration.ofSeconds(1));
-        primary.connected = true;
+        primary.connected(true);
         advance(Duration.ofSeconds(1));
         advance(Duration.ofSeconds(29));
         assertThat(group.activeMember()).isEqualTo("secondary");
@@ -256,16 +256,16 @@ class FailoverSinkTest {
 
     @Test
     void sendsLeftOnAFormerMember_areHandedBackWhenItDisconnects() {
-        secondary.connected = true;
+        secondary.connected(true);
         group.check();
         advance(Duration.ofSeconds(5));
         CompletionStage<Void> onSecondary = group.send(message("s"));
-        primary.connected = true;
+        primary.connected(true);
         advance(Duration.ofSeconds(1));
         advance(Duration.ofSeconds(30));
         assertThat(group.activeMember()).isEqualTo("primary");
 
-        secondary.connected = false;
+        secondary.connected(false);
         advance(FailoverSink.CHECK_INTERVAL);
 
         assertThat(dispositionOf(onSecondary)).isEqualTo(Disposition.RETRY);
@@ -273,8 +273,8 @@ class FailoverSinkTest {
 
     @Test
     void aMemberThatFailsOverIsNotReturnedToBeforeItProvesItself() {
-        primary.connected = true;
-        secondary.connected = true;
+        primary.connected(true);
+        secondary.connected(true);
         group.check();
         for (int i = 0; i < 3; i++) {
             group.send(message("m" + i));
@@ -290,7 +290,7 @@ class FailoverSinkTest {
 
     @Test
     void closeFailsOpenSendsWithRetry_andLaterSendsToo() {
-        primary.connected = true;
+        primary.connected(true);
         group.check();
         CompletionStage<Void> open = group.send(message("a"));
 
@@ -306,11 +306,11 @@ class FailoverSinkTest {
      */
     @Test
     void underConcurrentSwitches_everySendCompletesExactlyOnce() throws Exception {
-        primary.connected = true;
-        secondary.connected = true;
+        primary.connected(true);
+        secondary.connected(true);
         group.check();
-        primary.autoAnswer = true;
-        secondary.autoAnswer = true;
+        primary.acknowledgeEach();
+        secondary.acknowledgeEach();
         int senders = 3;
         int perSender = 20_000;
         Queue<CompletableFuture<Void>> results = new ConcurrentLinkedQueue<>();
@@ -332,19 +332,19 @@ class FailoverSinkTest {
         // While they send, the primary goes down (its sends hang) and comes back, again and again.
         int flips = 0;
         while (done.getCount() > 0 || flips < 20) {
-            primary.connected = false;
-            primary.autoAnswer = false;
+            primary.connected(false);
+            primary.holdEach();
             advance(FailoverSink.CHECK_INTERVAL);
             advance(Duration.ofSeconds(5)); // to the secondary
-            primary.connected = true;
-            primary.autoAnswer = true;
+            primary.connected(true);
+            primary.acknowledgeEach();
             advance(FailoverSink.CHECK_INTERVAL);
             advance(Duration.ofSeconds(30)); // and back
             flips++;
         }
         assertThat(done.await(20, TimeUnit.SECONDS)).isTrue();
-        primary.connected = false;
-        primary.autoAnswer = false;
+        primary.connected(false);
+        primary.holdEach();
         advance(Duration.ofSeconds(1));
         advance(Duration.ofSeconds(6)); // settles on the secondary; the primary's open sends are handed back
 
@@ -352,61 +352,5 @@ class FailoverSinkTest {
         assertThat(switches("primary", "secondary", "disconnected")).isGreaterThanOrEqualTo(20);
         assertThat(results).hasSize(senders * perSender).allSatisfy(f -> assertThat(f).isDone());
         assertThat(completions.get()).isEqualTo(senders * perSender);
-    }
-
-    /** A member whose connection and answers the test controls. */
-    static final class FakeMember implements Sink {
-        private final String name;
-        final List<OutboundMessage> sent = Collections.synchronizedList(new ArrayList<>());
-        final List<CompletableFuture<Void>> answers = Collections.synchronizedList(new ArrayList<>());
-        volatile boolean connected;
-        volatile boolean autoAnswer;
-
-        FakeMember(String name) {
-            this.name = name;
-        }
-
-        void answer(int index, Throwable error) {
-            if (error == null) {
-                answers.get(index).complete(null);
-            } else {
-                answers.get(index).completeExceptionally(new CompletionException(error));
-            }
-        }
-
-        List<String> payloads() {
-            return sent.stream().map(m -> new String(m.payload(), StandardCharsets.UTF_8)).toList();
-        }
-
-        @Override
-        public String name() {
-            return name;
-        }
-
-        @Override
-        public CompletionStage<Void> start() {
-            return CompletableFuture.completedFuture(null);
-        }
-
-        @Override
-        public CompletionStage<Void> send(OutboundMessage message) {
-            if (autoAnswer) {
-                return CompletableFuture.completedFuture(null);
-            }
-            CompletableFuture<Void> answer = new CompletableFuture<>();
-            sent.add(message);
-            answers.add(answer);
-            return answer;
-        }
-
-        @Override
-        public boolean isConnected() {
-            return connected;
-        }
-
-        @Override
-        public CompletionStage<Void> close() {
-            return CompletableFuture.completedFuture(null);
-        }
     }
 }
