@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
         versionProvider = VersionCommand.Provider.class,
         description = "Local-to-cloud MQTT bridge.",
         subcommands = {RunCommand.class, ValidateCommand.class, ExplainCommand.class, PasswdCommand.class,
-                VersionCommand.class, CommandLine.HelpCommand.class})
+                HealthCommand.class, VersionCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     /** Exit code for a configuration that does not load. */
