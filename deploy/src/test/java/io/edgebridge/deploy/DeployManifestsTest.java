@@ -309,33 +309,39 @@ class DeployManifestsTest {
     }
 
     /**
-     * The module twin's desired routes: keyed by route name, each the keys of a YAML route without
-     * {@code name}, to the module's sink {@code edge}. Checked here with the real route reader by
-     * writing them as a YAML configuration with that sink.
+     * The module twin's desired routes, read exactly as the running module reads them (the example
+     * module configuration's routes replaced by the twin's, {@link io.edgebridge.config.RoutesOverride}),
+     * and the same as that example's own routes, which run until the twin has been read.
      */
     @Test
-    void iotEdge_desiredRoutes_areValidRoutesToTheEdgeSink() throws IOException {
+    void iotEdge_desiredRoutes_loadAsTheModuleReadsThem_andMatchTheExampleModuleConfig() throws Exception {
         JsonNode desired = JSON.readTree(DeployFiles.IOT_EDGE_TEMPLATE.toFile()).get("modulesContent")
                 .get("edgebridge").get("properties.desired").get("routes");
         assertThat(desired.size()).isPositive();
-        List<Map<String, Object>> routes = new ArrayList<>();
-        desired.fields().forEachRemaining(e -> {
-            assertThat(e.getValue().has("name")).as("route %s: the key is the name", e.getKey()).isFalse();
-            assertThat(e.getValue().get("sink").asText()).isEqualTo("edge");
-            Map<String, Object> route = new LinkedHashMap<>();
-            route.put("name", e.getKey());
-            route.putAll(JSON.convertValue(e.getValue(), Map.class));
-            routes.add(route);
-        });
-        Map<String, Object> yaml = new LinkedHashMap<>();
-        yaml.put("sinks", Map.of("edge", Map.of("type", "azure-iot-hub", "mode", "edge-module", "output", "output1")));
-        yaml.put("routes", routes);
-        String text = new org.yaml.snakeyaml.Yaml().dump(yaml);
+        Path example = DeployFiles.REPO.resolve("config/examples/iot-edge-module.yaml");
+        io.edgebridge.config.ConfigLoader loader = new io.edgebridge.config.ConfigLoader(
+                io.edgebridge.core.internal.SinkFactories.load(), Map.<String, String>of()::get);
+        BridgeConfig files = loader.load(example);
+        String twin = JSON.writeValueAsString(Map.of("routes", desired));
+        BridgeConfig withTwin;
+        try {
+            withTwin = loader.load(example, java.util.Optional.of(
+                    new io.edgebridge.config.RoutesOverride("twin of sink edge", twin)));
+        } catch (io.edgebridge.config.ConfigException e) {
+            throw new AssertionError("the desired routes do not load: " + e.problems(), e);
+        }
+        assertThat(withTwin.routes()).extracting(RouteConfig::name)
+                .containsExactlyElementsOf(iterable(desired.fieldNames()));
+        assertThat(withTwin.routes()).as("the example's routes are the deployment's desired routes")
+                .usingRecursiveFieldByFieldElementComparator(org.assertj.core.api.recursive.comparison
+                        .RecursiveComparisonConfiguration.builder().withIgnoredFieldsMatchingRegexes(".*location").build())
+                .isEqualTo(files.routes());
+    }
 
-        BridgeConfig config = DeployFiles.load(text, "desired routes of " + DeployFiles.IOT_EDGE_TEMPLATE, Map.of());
-
-        assertThat(config.routes()).extracting(RouteConfig::name)
-                .containsExactlyElementsOf(routes.stream().map(r -> (String) r.get("name")).toList());
+    private static List<String> iterable(Iterator<String> names) {
+        List<String> list = new ArrayList<>();
+        names.forEachRemaining(list::add);
+        return list;
     }
 
     // ---------------------------------------------------------------- helpers
