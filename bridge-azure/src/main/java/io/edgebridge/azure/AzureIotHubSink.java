@@ -12,6 +12,7 @@ import com.microsoft.azure.sdk.iot.device.MessageProperty;
 import com.microsoft.azure.sdk.iot.device.ModuleClient;
 import com.microsoft.azure.sdk.iot.device.exceptions.IotHubClientException;
 import com.microsoft.azure.sdk.iot.device.transport.IotHubConnectionStatus;
+import io.edgebridge.config.template.CloudTopic;
 import io.edgebridge.azure.AzureIotHubOptions.Mode;
 import io.edgebridge.core.api.DeliveryException;
 import io.edgebridge.core.api.DeliveryException.Disposition;
@@ -374,15 +375,15 @@ final class AzureIotHubSink implements Sink {
         for (MessageProperty p : message.getProperties()) {
             properties.put(p.getName(), p.getValue());
         }
-        AzureMessages.C2dTopic topic = AzureMessages.c2dTopic(options.c2dTopic(), properties);
-        if (topic instanceof AzureMessages.Invalid invalid) {
+        CloudTopic.Result topic = CloudTopic.render(options.c2dTopic(), properties, "application property");
+        if (topic instanceof CloudTopic.Rejected invalid) {
             c2dRejected.increment();
             log.atWarn().addKeyValue("sink", name).addKeyValue("messageId", message.getMessageId())
                     .log("rejected a cloud-to-device message: {}", invalid.reason());
             return IotHubMessageResult.REJECT;
         }
         byte[] body = message.getBytes() == null ? new byte[0] : message.getBytes();
-        InboundMessage inbound = new InboundMessage(((AzureMessages.Routed) topic).topic(), body, properties,
+        InboundMessage inbound = new InboundMessage(((CloudTopic.Routed) topic).topic(), body, properties,
                 Optional.ofNullable(message.getContentType()));
         try {
             h.onMessage(inbound).toCompletableFuture().get(options.c2dTimeout().toMillis(), TimeUnit.MILLISECONDS);

@@ -1,5 +1,6 @@
 package io.edgebridge.azure;
 
+import io.edgebridge.config.template.CloudTopic;
 import io.edgebridge.azure.AzureIotHubOptions.Mode;
 import io.edgebridge.azure.AzureIotHubOptions.X509Identity;
 import io.edgebridge.config.Backoff;
@@ -175,23 +176,9 @@ public final class AzureIotHubSinkFactory implements SinkFactory {
         return Template.parse(defaultText);
     }
 
-    /** Why {@code topic} cannot be a {@code c2dTopic}: placeholders must fill whole levels. */
+    /** Why {@code topic} cannot be a {@code c2dTopic} or {@code methodTopic}: placeholders must fill whole levels. */
     static Optional<String> c2dTopicProblem(Template topic) {
-        StringBuilder sample = new StringBuilder();
-        for (Template.Part part : topic.parts()) {
-            sample.append(part instanceof Template.Literal l ? l.text() : "x");
-        }
-        Optional<String> problem = Topics.checkTopicName(sample.toString(), false);
-        if (problem.isPresent()) {
-            return problem;
-        }
-        for (String level : topic.text().split("/", -1)) {
-            Template t = Template.parse(level);
-            if (!t.placeholderNames().isEmpty() && t.parts().size() != 1) {
-                return Optional.of("a placeholder must fill a whole topic level, like c2d/<deviceId>");
-            }
-        }
-        return Optional.empty();
+        return CloudTopic.templateProblem(topic, "c2d/<deviceId>");
     }
 
     @Override

@@ -3,8 +3,6 @@ package io.edgebridge.azure;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.microsoft.azure.sdk.iot.device.Message;
-import io.edgebridge.config.template.Template;
-import io.edgebridge.config.template.Topics;
 import io.edgebridge.core.api.OutboundMessage;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -105,50 +103,5 @@ final class AzureMessages {
         } catch (IOException e) {
             return false;
         }
-    }
-
-    /** The topic a cloud-to-device message is routed under, or why it must be rejected. */
-    sealed interface C2dTopic permits Routed, Invalid {
-    }
-
-    record Routed(String topic) implements C2dTopic {
-    }
-
-    record Invalid(String reason) implements C2dTopic {
-    }
-
-    /**
-     * Renders {@code template} from the message's application properties; each value must be one
-     * valid topic level (so that a property like {@code deviceId: a/b} or {@code #} can never pick
-     * another local topic).
-     */
-    static C2dTopic c2dTopic(Template template, Map<String, String> properties) {
-        return cloudTopic(template, properties, "the message has no application property", "application property");
-    }
-
-    /**
-     * Renders {@code template} from {@code values}; each value must be one valid topic level.
-     * {@code missing} and {@code what} word the reasons ("the message has no application property",
-     * "application property").
-     */
-    static C2dTopic cloudTopic(Template template, Map<String, String> values, String missing, String what) {
-        StringBuilder topic = new StringBuilder();
-        for (Template.Part part : template.parts()) {
-            if (part instanceof Template.Literal l) {
-                topic.append(l.text());
-                continue;
-            }
-            String name = ((Template.Placeholder) part).name();
-            String value = values.get(name);
-            if (value == null) {
-                return new Invalid(missing + " '" + name + "'");
-            }
-            var problem = Topics.checkUntrustedLevel(value);
-            if (problem.isPresent()) {
-                return new Invalid(what + " '" + name + "' " + problem.get());
-            }
-            topic.append(value);
-        }
-        return new Routed(topic.toString());
     }
 }

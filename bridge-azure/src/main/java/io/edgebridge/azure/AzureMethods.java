@@ -9,6 +9,7 @@ import com.google.gson.JsonPrimitive;
 import com.microsoft.azure.sdk.iot.device.twin.DirectMethodPayload;
 import com.microsoft.azure.sdk.iot.device.twin.DirectMethodResponse;
 import com.microsoft.azure.sdk.iot.device.twin.MethodCallback;
+import io.edgebridge.config.template.CloudTopic;
 import io.edgebridge.config.template.Template;
 import io.edgebridge.core.api.DownstreamHandler;
 import io.edgebridge.core.api.InboundMessage;
@@ -68,16 +69,15 @@ final class AzureMethods implements MethodCallback {
         Map<String, String> values = new LinkedHashMap<>();
         values.put(METHOD, method);
         values.putAll(topLevelValues(json));
-        AzureMessages.C2dTopic rendered = AzureMessages.cloudTopic(topic, values,
-                "the method call has no value", "method value");
-        if (rendered instanceof AzureMessages.Invalid invalid) {
+        CloudTopic.Result rendered = CloudTopic.render(topic, values, "method value");
+        if (rendered instanceof CloudTopic.Rejected invalid) {
             return end("invalid", method, 400, invalid.reason());
         }
         DownstreamHandler h = handler.get();
         if (h == null) {
             return end("no-route", method, 404, "no route for method '" + method + "'");
         }
-        InboundMessage request = new InboundMessage(((AzureMessages.Routed) rendered).topic(), body,
+        InboundMessage request = new InboundMessage(((CloudTopic.Routed) rendered).topic(), body,
                 Map.of(METHOD, method), Optional.of(AzureMessages.JSON));
         RequestOutcome outcome;
         try {

@@ -49,13 +49,7 @@ class AzureEdgeModuleIntegrationTest {
     Path dir;
 
     private String yaml(int localPort) {
-        return """
-                dataDir: %s
-                stats: { logInterval: 0 }
-                local:
-                  broker: mqtt://127.0.0.1:%d
-                  clientId: edgebridge-module
-                  reconnect: { min: 100ms, max: 1s }
+        return AzureFixture.head(dir.resolve("data"), localPort, "edgebridge-module") + """
                 sinks:
                   edgehub:
                     type: azure-iot-hub
@@ -74,7 +68,7 @@ class AzureEdgeModuleIntegrationTest {
                     direction: downstream
                     from: { sink: edgehub, topic: inputs/<deviceId> }
                     to: devices/<deviceId>/commands
-                """.formatted(dir.resolve("data"), localPort, OUTPUT);
+                """.formatted(OUTPUT);
     }
 
     private static BridgeProcess module(Path config, Path log, EdgeWorkloadStandIn workload, IotHubStandIn edgeHub) {

@@ -3,6 +3,7 @@ package io.edgebridge.azure;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.edgebridge.config.template.CloudTopic;
 import io.edgebridge.config.BridgeConfig;
 import io.edgebridge.config.SinkConfig;
 import io.edgebridge.config.Target;
@@ -127,12 +128,13 @@ class AzureIotHubConfigTest {
     @Test
     void c2dTopic_rendersFromApplicationProperties_andRefusesValuesThatAreNotOneLevel() {
         Template t = Template.parse("c2d/<deviceId>");
-        assertThat(AzureMessages.c2dTopic(t, Map.of("deviceId", "dev7"))).isEqualTo(new AzureMessages.Routed("c2d/dev7"));
-        assertThat(AzureMessages.c2dTopic(t, Map.of("deviceId", "a/b"))).isInstanceOf(AzureMessages.Invalid.class);
-        assertThat(AzureMessages.c2dTopic(t, Map.of("deviceId", "#"))).isInstanceOf(AzureMessages.Invalid.class);
-        assertThat(AzureMessages.c2dTopic(t, Map.of("deviceId", "+"))).isInstanceOf(AzureMessages.Invalid.class);
-        assertThat(AzureMessages.c2dTopic(t, Map.of())).isEqualTo(
-                new AzureMessages.Invalid("the message has no application property 'deviceId'"));
+        String what = "application property";
+        assertThat(CloudTopic.render(t, Map.of("deviceId", "dev7"), what)).isEqualTo(new CloudTopic.Routed("c2d/dev7"));
+        assertThat(CloudTopic.render(t, Map.of("deviceId", "a/b"), what)).isInstanceOf(CloudTopic.Rejected.class);
+        assertThat(CloudTopic.render(t, Map.of("deviceId", "#"), what)).isInstanceOf(CloudTopic.Rejected.class);
+        assertThat(CloudTopic.render(t, Map.of("deviceId", "+"), what)).isInstanceOf(CloudTopic.Rejected.class);
+        assertThat(CloudTopic.render(t, Map.of(), what)).isEqualTo(
+                new CloudTopic.Rejected("the message has no application property 'deviceId'"));
     }
 
     @Test

@@ -16,7 +16,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -36,8 +35,7 @@ import org.slf4j.LoggerFactory;
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class AzureIotHubIntegrationTest {
 
-    private static final String KEY = Base64.getEncoder().encodeToString(
-            "edgebridge-test-shared-access-key".getBytes(StandardCharsets.UTF_8));
+    private static final String KEY = AzureFixture.KEY;
 
     @TempDir(cleanup = CleanupMode.ON_SUCCESS)
     Path dir;
@@ -50,30 +48,17 @@ class AzureIotHubIntegrationTest {
     }
 
     private String yaml(int localPort, IotHubStandIn hub, String downstream) {
-        return """
-                dataDir: %s
-                stats: { logInterval: 0 }
+        return AzureFixture.head(dir.resolve("data"), localPort, "edgebridge-test") + """
                 deadLetter: { maxAttempts: 3 }
-                local:
-                  broker: mqtt://127.0.0.1:%d
-                  clientId: edgebridge-test
-                  reconnect: { min: 100ms, max: 1s }
                 sinks:
-                  hub:
-                    type: azure-iot-hub
-                    connectionString: HostName=%s;DeviceId=gateway-1;SharedAccessKey=%s
-                    ca: %s
+                """ + AzureFixture.hubSink(hub, pki) + """
                     c2dTimeout: 30s
-                    sendTimeout: 20s
-                    reconnect: { min: 100ms, max: 1s }
                 routes:
                   - name: telemetry
                     from: devices/<deviceId>/telemetry
                     sink: hub
                     topic: telemetry
-                %s
-                """.formatted(dir.resolve("data"), localPort, hub.hostName(), KEY, pki.caCertificate(),
-                downstream.stripTrailing());
+                """ + downstream;
     }
 
     private static String publish(Publisher devices, int i, int deviceCount) {

@@ -14,10 +14,8 @@ import io.edgebridge.core.testing.Publisher;
 import io.edgebridge.core.testing.Recorder;
 import io.edgebridge.core.testing.TestBridge;
 import io.edgebridge.core.testing.TestCertificates;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
@@ -34,9 +32,6 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class AzureMethodsAndTwinIntegrationTest {
 
-    private static final String KEY = Base64.getEncoder().encodeToString(
-            "edgebridge-test-shared-access-key".getBytes(StandardCharsets.UTF_8));
-
     @TempDir(cleanup = CleanupMode.ON_SUCCESS)
     Path dir;
 
@@ -48,25 +43,8 @@ class AzureMethodsAndTwinIntegrationTest {
     }
 
     private String yaml(int localPort, IotHubStandIn hub, String sinkExtra, String routes) {
-        return """
-                dataDir: %s
-                stats: { logInterval: 0 }
-                local:
-                  broker: mqtt://127.0.0.1:%d
-                  clientId: edgebridge-test
-                  reconnect: { min: 100ms, max: 1s }
-                sinks:
-                  hub:
-                    type: azure-iot-hub
-                    connectionString: HostName=%s;DeviceId=gateway-1;SharedAccessKey=%s
-                    ca: %s
-                    sendTimeout: 20s
-                    reconnect: { min: 100ms, max: 1s }
-                %s
-                routes:
-                %s
-                """.formatted(dir.resolve("data"), localPort, hub.hostName(), KEY, pki.caCertificate(),
-                sinkExtra.stripTrailing(), routes.stripTrailing());
+        return AzureFixture.head(dir.resolve("data"), localPort, "edgebridge-test") + "sinks:\n"
+                + AzureFixture.hubSink(hub, pki) + sinkExtra + "routes:\n" + routes;
     }
 
     @Test

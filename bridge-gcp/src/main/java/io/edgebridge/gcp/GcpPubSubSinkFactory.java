@@ -1,6 +1,7 @@
 package io.edgebridge.gcp;
 
 import com.google.auth.oauth2.ServiceAccountCredentials;
+import io.edgebridge.config.template.CloudTopic;
 import io.edgebridge.config.ConfigMap;
 import io.edgebridge.config.SinkConfig;
 import io.edgebridge.config.TemplateScope;
@@ -154,7 +155,7 @@ public final class GcpPubSubSinkFactory implements SinkFactory {
             ok = false;
         }
         Template topic = Template.parse(d.string("topic").orElse(DEFAULT_DOWNSTREAM_TOPIC));
-        Optional<String> topicProblem = PubSubMessages.downstreamTopicProblem(topic);
+        Optional<String> topicProblem = CloudTopic.templateProblem(topic, "commands/<deviceId>");
         topicProblem.ifPresent(p -> d.problem("topic", p));
         FlowControl flowControl = flowControl(d, "flowControl", 1000, 10L * 1024 * 1024);
         Duration timeout = d.duration("timeout", Duration.ofSeconds(60), Duration.ofSeconds(1), Duration.ofMinutes(10));

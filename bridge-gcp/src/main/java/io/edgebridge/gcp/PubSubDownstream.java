@@ -6,6 +6,7 @@ import com.google.api.gax.core.FixedExecutorProvider;
 import com.google.cloud.pubsub.v1.AckReplyConsumer;
 import com.google.cloud.pubsub.v1.Subscriber;
 import com.google.pubsub.v1.PubsubMessage;
+import io.edgebridge.config.template.CloudTopic;
 import io.edgebridge.core.api.DownstreamHandler;
 import io.edgebridge.core.api.InboundMessage;
 import io.edgebridge.gcp.GcpPubSubOptions.Downstream;
@@ -133,8 +134,8 @@ final class PubSubDownstream {
     /** The library's callback (on the sink's threads): hand over, then settle when the local broker answered. */
     private void receive(PubsubMessage message, AckReplyConsumer reply) {
         Map<String, String> attributes = new LinkedHashMap<>(message.getAttributesMap());
-        PubSubMessages.Downstream routed = PubSubMessages.downstreamTopic(options.topic(), attributes);
-        if (routed instanceof PubSubMessages.Rejected r) {
+        CloudTopic.Result routed = CloudTopic.render(options.topic(), attributes, "attribute");
+        if (routed instanceof CloudTopic.Rejected r) {
             reply.ack();
             rejected.increment();
             log.atWarn().addKeyValue("sink", sink).addKeyValue("subscription", subscription)
@@ -142,7 +143,7 @@ final class PubSubDownstream {
                     .log("rejected a Pub/Sub message (acknowledged, not published locally): {}", r.reason());
             return;
         }
-        InboundMessage inbound = new InboundMessage(((PubSubMessages.Routed) routed).topic(),
+        InboundMessage inbound = new InboundMessage(((CloudTopic.Routed) routed).topic(),
                 message.getData().toByteArray(), attributes, Optional.empty());
         CompletableFuture<Void> local;
         try {

@@ -4,12 +4,9 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.CodedOutputStream;
 import com.google.pubsub.v1.PublishRequest;
 import com.google.pubsub.v1.PubsubMessage;
-import io.edgebridge.config.template.Template;
-import io.edgebridge.config.template.Topics;
 import io.edgebridge.core.api.OutboundMessage;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * Pub/Sub's message rules in one place, free of any connection state: building a message from a
@@ -90,61 +87,6 @@ final class PubSubMessages {
     /** Bytes a message takes in a publish request (what flow control counts). */
     static int requestBytes(PubsubMessage message) {
         return CodedOutputStream.computeMessageSize(PublishRequest.MESSAGES_FIELD_NUMBER, message);
-    }
-
-    /** Why {@code topic} cannot be a downstream topic template: placeholders must fill whole levels. */
-    static Optional<String> downstreamTopicProblem(Template topic) {
-        StringBuilder sample = new StringBuilder();
-        for (Template.Part part : topic.parts()) {
-            sample.append(part instanceof Template.Literal l ? l.text() : "x");
-        }
-        Optional<String> problem = Topics.checkTopicName(sample.toString(), false);
-        if (problem.isPresent()) {
-            return problem;
-        }
-        for (String level : topic.text().split("/", -1)) {
-            Template t = Template.parse(level);
-            if (!t.placeholderNames().isEmpty() && t.parts().size() != 1) {
-                return Optional.of("a placeholder must fill a whole topic level, like commands/<deviceId>");
-            }
-        }
-        return Optional.empty();
-    }
-
-    /** The topic a pulled message is routed under, or why it must be rejected. */
-    sealed interface Downstream permits Routed, Rejected {
-    }
-
-    record Routed(String topic) implements Downstream {
-    }
-
-    record Rejected(String reason) implements Downstream {
-    }
-
-    /**
-     * Renders {@code template} from a pulled message's attributes; each value must be one valid
-     * topic level, so that an attribute like {@code deviceId: a/b} or {@code #} can never pick
-     * another local topic.
-     */
-    static Downstream downstreamTopic(Template template, Map<String, String> attributes) {
-        StringBuilder topic = new StringBuilder();
-        for (Template.Part part : template.parts()) {
-            if (part instanceof Template.Literal l) {
-                topic.append(l.text());
-                continue;
-            }
-            String name = ((Template.Placeholder) part).name();
-            String value = attributes.get(name);
-            if (value == null) {
-                return new Rejected("the message has no attribute '" + name + "'");
-            }
-            Optional<String> problem = Topics.checkUntrustedLevel(value);
-            if (problem.isPresent()) {
-                return new Rejected("attribute '" + name + "' " + problem.get());
-            }
-            topic.append(value);
-        }
-        return new Routed(topic.toString());
     }
 
     private static int utf8(String s) {

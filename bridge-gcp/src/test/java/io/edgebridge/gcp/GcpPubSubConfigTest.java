@@ -3,6 +3,7 @@ package io.edgebridge.gcp;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.edgebridge.config.template.CloudTopic;
 import io.edgebridge.config.BridgeConfig;
 import io.edgebridge.config.SinkConfig;
 import io.edgebridge.config.Target;
@@ -219,14 +220,14 @@ class GcpPubSubConfigTest {
     @Test
     void downstreamTopic_rendersFromAttributes_andRefusesValuesThatAreNotOneLevel() {
         Template t = Template.parse("commands/<deviceId>");
-        assertThat(PubSubMessages.downstreamTopic(t, Map.of("deviceId", "dev7")))
-                .isEqualTo(new PubSubMessages.Routed("commands/dev7"));
+        assertThat(CloudTopic.render(t, Map.of("deviceId", "dev7"), "attribute"))
+                .isEqualTo(new CloudTopic.Routed("commands/dev7"));
         for (String bad : new String[] {"a/b", "#", "+", "", "nul\0"}) {
-            assertThat(PubSubMessages.downstreamTopic(t, Map.of("deviceId", bad)))
-                    .isInstanceOf(PubSubMessages.Rejected.class);
+            assertThat(CloudTopic.render(t, Map.of("deviceId", bad), "attribute"))
+                    .isInstanceOf(CloudTopic.Rejected.class);
         }
-        assertThat(PubSubMessages.downstreamTopic(t, Map.of())).isEqualTo(
-                new PubSubMessages.Rejected("the message has no attribute 'deviceId'"));
+        assertThat(CloudTopic.render(t, Map.of(), "attribute")).isEqualTo(
+                new CloudTopic.Rejected("the message has no attribute 'deviceId'"));
     }
 
     @Test
