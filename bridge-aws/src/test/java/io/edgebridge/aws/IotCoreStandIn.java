@@ -1,26 +1,20 @@
 package io.edgebridge.aws;
 
-import com.hivemq.embedded.EmbeddedExtension;
-import com.hivemq.embedded.EmbeddedHiveMQ;
 import com.hivemq.extension.sdk.api.ExtensionMain;
 import com.hivemq.extension.sdk.api.parameter.ExtensionStartInput;
 import com.hivemq.extension.sdk.api.parameter.ExtensionStartOutput;
 import com.hivemq.extension.sdk.api.parameter.ExtensionStopInput;
 import com.hivemq.extension.sdk.api.parameter.ExtensionStopOutput;
 import com.hivemq.extension.sdk.api.services.Services;
-import com.hivemq.extension.sdk.api.services.builder.Builders;
-import com.hivemq.extension.sdk.api.services.publish.Publish;
 import com.hivemq.extension.sdk.api.packets.general.Qos;
 import io.edgebridge.core.testing.Ports;
 import io.edgebridge.core.testing.TestCertificates;
-import java.io.OutputStream;
+import io.edgebridge.core.testing.TlsBrokerStandIn;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
-import java.security.cert.Certificate;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
@@ -32,107 +26,30 @@ import java.util.concurrent.TimeUnit;
  */
 final class IotCoreStandIn implements AutoCloseable {
 
-    private static final String PASSWORD = "stand-in";
-
-    private final Path dir;
-    private final Path conf;
-    private EmbeddedHiveMQ hivemq;
+    private final TlsBrokerStandIn broker;
     private final int tlsPort = Ports.free();
-    private final int plainPort = Ports.free();
     private final List<String> clientCertificates = new CopyOnWriteArrayList<>();
     private final List<String[]> reserved = new CopyOnWriteArrayList<>();
     /** Payloads of every publish a client made, across restarts (independent of any subscriber). */
     private final java.util.Map<String, Integer> received = new java.util.concurrent.ConcurrentHashMap<>();
-    private volatile boolean running;
 
     /** Trusts client certificates of {@code clientCa}; presents {@code server}. */
     IotCoreStandIn(Path dir, TestCertificates.Issued server, TestCertificates clientCa) throws Exception {
-        this.dir = dir;
-        this.conf = Files.createDirectories(dir.resolve("conf"));
-        Path keystore = conf.resolve("keystore.p12");
-        Path truststore = conf.resolve("truststore.p12");
-        KeyStore keys = KeyStore.getInstance("PKCS12");
-        keys.load(null, null);
-        keys.setKeyEntry("server", server.keys().getPrivate(), PASSWORD.toCharArray(),
-                new Certificate[] {server.x509()});
-        store(keys, keystore);
-        KeyStore trust = KeyStore.getInstance("PKCS12");
-        trust.load(null, null);
-        trust.setCertificateEntry("ca", java.security.cert.CertificateFactory.getInstance("X.509")
-                .generateCertificate(Files.newInputStream(clientCa.caCertificate())));
-        store(trust, truststore);
-        Files.writeString(conf.resolve("config.xml"), """
-                <?xml version="1.0" encoding="UTF-8"?>
-                <hivemq>
-                    <listeners>
-                        <tls-tcp-listener>
-                            <port>%d</port>
-                            <bind-address>127.0.0.1</bind-address>
-                            <tls>
-                                <keystore>
-                                    <path>%s</path>
-                                    <password>%s</password>
-                                    <private-key-password>%s</private-key-password>
-                                </keystore>
-                                <truststore>
-                                    <path>%s</path>
-                                    <password>%s</password>
-                                </truststore>
-                                <client-authentication-mode>REQUIRED</client-authentication-mode>
-                            </tls>
-                        </tls-tcp-listener>
-                        <tcp-listener>
-                            <port>%d</port>
-                            <bind-address>127.0.0.1</bind-address>
-                        </tcp-listener>
-                    </listeners>
-                    <mqtt>
-                        <queued-messages><max-queue-size>100000</max-queue-size></queued-messages>
-                    </mqtt>
-                    <persistence><mode>in-memory</mode></persistence>
-                    <anonymous-usage-statistics><enabled>false</enabled></anonymous-usage-statistics>
-                </hivemq>
-                """.formatted(tlsPort, keystore, PASSWORD, PASSWORD, truststore, PASSWORD, plainPort));
-    }
-
-    /** A new broker each start: an embedded HiveMQ cannot be started again once stopped. */
-    private EmbeddedHiveMQ build() throws Exception {
-        return EmbeddedHiveMQ.builder()
-                .withConfigurationFolder(conf)
-                .withDataFolder(Files.createDirectories(dir.resolve("data")))
-                .withExtensionsFolder(Files.createDirectories(dir.resolve("extensions")))
-                .withoutLoggingBootstrap()
-                .withEmbeddedExtension(EmbeddedExtension.builder().withId("iot-core").withName("IoT Core stand-in")
-                        .withVersion("1").withPriority(1).withExtensionMain(new CertificateLog(clientCertificates, reserved, received))
-                        .build())
-                .build();
-    }
-
-    private static void store(KeyStore store, Path file) throws Exception {
-        try (OutputStream out = Files.newOutputStream(file)) {
-            store.store(out, PASSWORD.toCharArray());
-        }
+        this.broker = new TlsBrokerStandIn(dir, "iot-core", server, "127.0.0.1", tlsPort, Optional.of(clientCa),
+                () -> new CertificateLog(clientCertificates, reserved, received));
     }
 
     IotCoreStandIn start() throws Exception {
-        hivemq = build();
-        hivemq.start().get(60, TimeUnit.SECONDS);
-        running = true;
+        broker.start();
         return this;
     }
 
     void stop() throws Exception {
-        running = false;
-        try {
-            hivemq.stop().get(60, TimeUnit.SECONDS);
-        } finally {
-            hivemq.close();
-            hivemq = null;
-        }
+        broker.stop();
     }
 
     boolean isRunning() {
-        return running;
+        return broker.isRunning();
     }
 
     /** The mutual-TLS port the bridge connects to. */
@@ -142,21 +59,17 @@ final class IotCoreStandIn implements AutoCloseable {
 
     /** A plain port for the test's cloud-side clients. */
     int plainPort() {
-        return plainPort;
+        return broker.plainPort();
     }
 
     /** Publishes as IoT Core itself (any topic, including reserved {@code $aws/...} ones), QoS 1. */
     void publishAsService(String topic, String payload) throws Exception {
-        Publish publish = Builders.publish().topic(topic).qos(Qos.AT_LEAST_ONCE)
-                .payload(ByteBuffer.wrap(payload.getBytes(StandardCharsets.UTF_8))).build();
-        Services.publishService().publish(publish).get(10, TimeUnit.SECONDS);
+        TlsBrokerStandIn.publishAsService(topic, payload, Qos.AT_LEAST_ONCE).get(10, TimeUnit.SECONDS);
     }
 
     @Override
     public void close() throws Exception {
-        if (hivemq != null) {
-            stop();
-        }
+        broker.close();
     }
 
     /** Subject names of the client certificates of every TLS connection, in order. */

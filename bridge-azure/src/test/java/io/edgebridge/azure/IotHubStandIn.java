@@ -1,7 +1,5 @@
 package io.edgebridge.azure;
 
-import com.hivemq.embedded.EmbeddedExtension;
-import com.hivemq.embedded.EmbeddedHiveMQ;
 import com.hivemq.extension.sdk.api.ExtensionMain;
 import com.hivemq.extension.sdk.api.packets.general.Qos;
 import com.hivemq.extension.sdk.api.parameter.ExtensionStartInput;
@@ -9,28 +7,23 @@ import com.hivemq.extension.sdk.api.parameter.ExtensionStartOutput;
 import com.hivemq.extension.sdk.api.parameter.ExtensionStopInput;
 import com.hivemq.extension.sdk.api.parameter.ExtensionStopOutput;
 import com.hivemq.extension.sdk.api.services.Services;
-import com.hivemq.extension.sdk.api.services.builder.Builders;
-import com.hivemq.extension.sdk.api.services.publish.Publish;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import io.edgebridge.core.testing.Ports;
 import io.edgebridge.core.testing.TestCertificates;
-import java.io.OutputStream;
+import io.edgebridge.core.testing.TlsBrokerStandIn;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.URLEncoder;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
-import java.security.cert.Certificate;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -53,11 +46,8 @@ final class IotHubStandIn implements AutoCloseable {
     static final int MQTT_PORT = 8883;
     private static final String PASSWORD = "stand-in";
 
-    private final Path dir;
-    private final Path conf;
     private final String address;
-    private final int plainPort = Ports.free();
-    private EmbeddedHiveMQ hivemq;
+    private final TlsBrokerStandIn broker;
     private final Records records = new Records();
 
     /** What the extension saw, shared across restarts. */
@@ -91,45 +81,10 @@ final class IotHubStandIn implements AutoCloseable {
 
     /** Presents a certificate of {@code pki} for the stand-in's address. */
     IotHubStandIn(Path dir, TestCertificates pki) throws Exception {
-        this.dir = dir;
-        this.conf = Files.createDirectories(dir.resolve("conf"));
         this.address = freeLoopbackAddress();
         TestCertificates.Issued server = pki.server("iot-hub-stand-in", address, hostName());
-        Path keystore = conf.resolve("keystore.p12");
-        KeyStore keys = KeyStore.getInstance("PKCS12");
-        keys.load(null, null);
-        keys.setKeyEntry("server", server.keys().getPrivate(), PASSWORD.toCharArray(),
-                new Certificate[] {server.x509()});
-        try (OutputStream out = Files.newOutputStream(keystore)) {
-            keys.store(out, PASSWORD.toCharArray());
-        }
-        Files.writeString(conf.resolve("config.xml"), """
-                <?xml version="1.0" encoding="UTF-8"?>
-                <hivemq>
-                    <listeners>
-                        <tls-tcp-listener>
-                            <port>%d</port>
-                            <bind-address>%s</bind-address>
-                            <tls>
-                                <keystore>
-                                    <path>%s</path>
-                                    <password>%s</password>
-                                    <private-key-password>%s</private-key-password>
-                                </keystore>
-                            </tls>
-                        </tls-tcp-listener>
-                        <tcp-listener>
-                            <port>%d</port>
-                            <bind-address>127.0.0.1</bind-address>
-                        </tcp-listener>
-                    </listeners>
-                    <mqtt>
-                        <queued-messages><max-queue-size>100000</max-queue-size></queued-messages>
-                    </mqtt>
-                    <persistence><mode>in-memory</mode></persistence>
-                    <anonymous-usage-statistics><enabled>false</enabled></anonymous-usage-statistics>
-                </hivemq>
-                """.formatted(MQTT_PORT, address, keystore, PASSWORD, PASSWORD, plainPort));
+        this.broker = new TlsBrokerStandIn(dir, "iot-hub", server, address, MQTT_PORT, Optional.empty(),
+                () -> new Recording(records));
     }
 
     /**
@@ -150,25 +105,12 @@ final class IotHubStandIn implements AutoCloseable {
     }
 
     IotHubStandIn start() throws Exception {
-        hivemq = EmbeddedHiveMQ.builder()
-                .withConfigurationFolder(conf)
-                .withDataFolder(Files.createDirectories(dir.resolve("data")))
-                .withExtensionsFolder(Files.createDirectories(dir.resolve("extensions")))
-                .withoutLoggingBootstrap()
-                .withEmbeddedExtension(EmbeddedExtension.builder().withId("iot-hub").withName("IoT Hub stand-in")
-                        .withVersion("1").withPriority(1).withExtensionMain(new Recording(records)).build())
-                .build();
-        hivemq.start().get(60, TimeUnit.SECONDS);
+        broker.start();
         return this;
     }
 
     void stop() throws Exception {
-        try {
-            hivemq.stop().get(60, TimeUnit.SECONDS);
-        } finally {
-            hivemq.close();
-            hivemq = null;
-        }
+        broker.stop();
     }
 
     /** The address the device connects to. */
@@ -182,7 +124,7 @@ final class IotHubStandIn implements AutoCloseable {
     }
 
     int plainPort() {
-        return plainPort;
+        return broker.plainPort();
     }
 
     Records records() {
@@ -199,9 +141,8 @@ final class IotHubStandIn implements AutoCloseable {
         parts.add("%24.to=" + URLEncoder.encode("/devices/" + device + "/messages/deviceBound", StandardCharsets.UTF_8));
         properties.forEach((k, v) -> parts.add(URLEncoder.encode(k, StandardCharsets.UTF_8) + "="
                 + URLEncoder.encode(v, StandardCharsets.UTF_8)));
-        Publish publish = Builders.publish().topic("devices/" + device + "/messages/devicebound/" + String.join("&", parts))
-                .qos(Qos.AT_LEAST_ONCE).payload(ByteBuffer.wrap(payload.getBytes(StandardCharsets.UTF_8))).build();
-        Services.publishService().publish(publish).get(10, TimeUnit.SECONDS);
+        TlsBrokerStandIn.publishAsService("devices/" + device + "/messages/devicebound/" + String.join("&", parts),
+                payload, Qos.AT_LEAST_ONCE).get(10, TimeUnit.SECONDS);
     }
 
     /**
@@ -252,8 +193,7 @@ final class IotHubStandIn implements AutoCloseable {
     }
 
     private static void publishToDevice(String topic, String payload) {
-        Services.publishService().publish(Builders.publish().topic(topic).qos(Qos.AT_MOST_ONCE)
-                .payload(ByteBuffer.wrap(payload.getBytes(StandardCharsets.UTF_8))).build());
+        TlsBrokerStandIn.publishAsService(topic, payload, Qos.AT_MOST_ONCE);
     }
 
     /** RFC 7386 JSON merge patch, in place. */
@@ -306,9 +246,7 @@ final class IotHubStandIn implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
-        if (hivemq != null) {
-            stop();
-        }
+        broker.close();
     }
 
     /** Records CONNECTs and device PUBACKs; also makes the publish service available. */

@@ -137,14 +137,18 @@ class GcpPubSubIntegrationTest {
             }
             devices.drain(60, TimeUnit.SECONDS);
             assertThat(devices.acked()).isEqualTo(3000);
-            Thread.sleep(10_000); // the outage
+            // The outage (the scenario asks for ten seconds): nothing gets through while it lasts.
             int duringOutage = pubsub.published().size();
+            await().during(Duration.ofSeconds(10)).atMost(Duration.ofSeconds(15))
+                    .until(() -> pubsub.published().size() == duringOutage);
             assertThat(pubsub.refused()).as("publishes refused during the outage").isPositive();
             assertThat(duringOutage).isLessThan(3000);
             pubsub.unavailable(false);
 
             await().atMost(Duration.ofSeconds(90)).until(() -> pubsub.published().size() >= 3000);
-            Thread.sleep(500); // anything more would be a duplicate
+            // Anything more would be a duplicate.
+            await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(5))
+                    .until(() -> pubsub.published().size() == 3000);
             assertThat(pubsub.published()).hasSize(3000);
             assertInOrderPerKey(pubsub, 100, 30);
         }
@@ -167,7 +171,8 @@ class GcpPubSubIntegrationTest {
             }
             devices.drain(60, TimeUnit.SECONDS);
             await().atMost(Duration.ofSeconds(120)).until(() -> pubsub.published().size() >= 2000);
-            Thread.sleep(500);
+            await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(5))
+                    .until(() -> pubsub.published().size() == 2000);
             assertThat(pubsub.refused()).isEqualTo(15);
             assertThat(pubsub.published()).hasSize(2000);
             assertInOrderPerKey(pubsub, 20, 100);
