@@ -53,6 +53,22 @@ class RefusalLogTest {
                 "local broker refused publish by client 'dev1' (user 'alice') on 'sensors/dev2/t': not-authorized",
                 "local broker refused connect by client 'dev2' (user 'bob'): bad-credentials",
                 "local broker refused publish by client 'dev1' (user 'alice') on 'sensors/dev3/t': not-authorized"
-                        + " (4 more refusals of this client not logged)");
+                        + " (4 more refusals not logged)");
+    }
+
+    @Test
+    void badLoginsWithRotatingClientIds_areCountedAll_butLoggedAtMost20Per10Seconds() {
+        for (int i = 0; i < 1000; i++) {
+            refusals.refused(RefusalLog.Action.CONNECT, "bad-credentials", "attacker-" + i, Optional.of("admin"),
+                    Optional.empty());
+        }
+        assertThat(registry.get("edgebridge.local.refused").tags("action", "connect", "reason", "bad-credentials")
+                .counter().count()).isEqualTo(1000);
+        assertThat(logs.list).hasSize(20);
+        now.addAndGet(TimeUnit.SECONDS.toNanos(10));
+        refusals.refused(RefusalLog.Action.CONNECT, "bad-credentials", "attacker-x", Optional.of("admin"),
+                Optional.empty());
+        assertThat(logs.list).hasSize(21);
+        assertThat(logs.list.get(20).getFormattedMessage()).endsWith("(980 more refusals not logged)");
     }
 }
