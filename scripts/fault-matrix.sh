@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Runs the fault matrix (every *FaultTest of every module) and prints it as the Markdown table of
+# docs/RELIABILITY.md. Each fault test asserts its own accounting; this script only collects the rows
+# the tests recorded in <module>/target/fault-matrix.jsonl.
+#
+#   bash scripts/fault-matrix.sh            # run the fault tests, then print the table
+#   bash scripts/fault-matrix.sh --print    # print the rows of the last run only
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ "${1:-}" != "--print" ]; then
+  rm -f ./*/target/fault-matrix.jsonl
+  mvn -B verify -Dtest='*FaultTest' -Dsurefire.failIfNoSpecifiedTests=false -DskipITs "$@"
+fi
+
+python3 - ./*/target/fault-matrix.jsonl <<'PY'
+import json, sys, glob
+rows = []
+for path in sys.argv[1:]:
+    try:
+        with open(path, encoding="utf-8") as f:
+            rows += [json.loads(line) for line in f if line.strip()]
+    except FileNotFoundError:
+        pass
+print("| fault | local broker | sink | acknowledged | delivered | counted drops | lost | duplicates | recovery | WARN/ERROR lines |")
+print("|---|---|---|---:|---:|---:|---:|---:|---:|---:|")
+for r in rows:
+    print("| {fault} | {local} | {sink} | {acknowledged:,} | {delivered:,} | {counted:,} | {lost:,} | {duplicates:,} | {rec} | {logLines:,} |"
+          .format(rec="%.1f s" % (r["recoveryMs"] / 1000.0), **r))
+PY
