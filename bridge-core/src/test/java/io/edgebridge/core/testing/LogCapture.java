@@ -13,34 +13,33 @@ import org.slf4j.LoggerFactory;
  * Collects what a bridge running in the test JVM logs at WARN and above (from every logger), for
  * assertions on log floods and on what an operator is told. Close it to detach.
  */
-public final class LogCapture extends AppenderBase<ILoggingEvent> implements AutoCloseable {
+public final class LogCapture implements AutoCloseable {
 
     private final Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
     private final List<ILoggingEvent> events = new ArrayList<>();
 
+    private final AppenderBase<ILoggingEvent> appender = new AppenderBase<>() {
+        @Override
+        protected void append(ILoggingEvent event) {
+            if (event.getLevel().isGreaterOrEqual(Level.WARN)) {
+                event.prepareForDeferredProcessing();
+                synchronized (LogCapture.this) {
+                    events.add(event);
+                }
+            }
+        }
+    };
+
     private LogCapture() {
+        appender.setContext(root.getLoggerContext());
+        appender.setName("log-capture");
+        appender.start();
+        root.addAppender(appender);
     }
 
     /** Starts collecting now. */
     public static LogCapture start() {
-        LogCapture capture = new LogCapture();
-        capture.setContext(capture.root.getLoggerContext());
-        capture.setName("log-capture");
-        capture.start0();
-        return capture;
-    }
-
-    private void start0() {
-        super.start();
-        root.addAppender(this);
-    }
-
-    @Override
-    protected synchronized void append(ILoggingEvent event) {
-        if (event.getLevel().isGreaterOrEqual(Level.WARN)) {
-            event.prepareForDeferredProcessing();
-            events.add(event);
-        }
+        return new LogCapture();
     }
 
     /** WARN and ERROR events so far. */
@@ -74,7 +73,7 @@ public final class LogCapture extends AppenderBase<ILoggingEvent> implements Aut
 
     @Override
     public void close() {
-        root.detachAppender(this);
-        stop();
+        root.detachAppender(appender);
+        appender.stop();
     }
 }
