@@ -188,7 +188,7 @@ public final class Bridge {
             sink.start().toCompletableFuture().get(SINK_START_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
             SinkRoutes sinkRoutes = table.upstreamFor(name);
             if (!sinkRoutes.isEmpty()) {
-                startPump(runtime, sinkRoutes, spool.storedCursor(name).orElse(spool.committed()));
+                startPump(runtime, sinkRoutes, spool.cursor(name).orElse(spool.committed()));
             }
         } catch (Exception | Error e) {
             retire(runtime, false);
@@ -531,7 +531,7 @@ public final class Bridge {
     /** A sink removed from the configuration (or left without upstream routes) no longer pins the spool. */
     private void forgetRemovedCursors() {
         Map<String, SinkRuntime> current = runtimes;
-        for (String name : spool.storedCursorNames()) {
+        for (String name : spool.cursorNames()) {
             SinkRuntime runtime = current.get(name);
             if (runtime == null || runtime.pump == null) {
                 forgetCursor(name);
@@ -540,10 +540,11 @@ public final class Bridge {
     }
 
     private void forgetCursor(String name) {
-        if (spool.storedCursor(name).isEmpty()) {
+        java.util.OptionalLong cursor = spool.cursor(name);
+        if (cursor.isEmpty()) {
             return;
         }
-        long position = spool.storedCursor(name).orElse(spool.committed());
+        long position = cursor.getAsLong();
         long undelivered = Math.max(0, spool.committed() - Math.max(position, spool.head()));
         spool.deleteCursor(name);
         if (undelivered > 0) {

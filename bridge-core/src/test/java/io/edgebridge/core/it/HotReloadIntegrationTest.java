@@ -17,16 +17,14 @@ import io.edgebridge.core.testing.LocalSetup;
 import io.edgebridge.core.testing.Mosquitto;
 import io.edgebridge.core.testing.Publisher;
 import io.edgebridge.core.testing.Recorder;
+import io.edgebridge.core.testing.SteadyLoad;
 import io.edgebridge.core.testing.TestBridge;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.CleanupMode;
@@ -59,60 +57,6 @@ class HotReloadIntegrationTest {
                 """.formatted(targetTopic);
     }
 
-    /** Publishes "0", "1", ... at about {@code perSecond} until stopped; {@link #next()} is the next index. */
-    private static final class Load implements AutoCloseable {
-        private final Publisher publisher;
-        private final AtomicInteger next = new AtomicInteger();
-        private final AtomicBoolean running = new AtomicBoolean(true);
-        private final Thread thread;
-
-        Load(Publisher publisher, int perSecond) {
-            this.publisher = publisher;
-            this.thread = new Thread(() -> {
-                long start = System.nanoTime();
-                while (running.get()) {
-                    int i = next.get();
-                    long due = start + (long) i * 1_000_000_000L / perSecond;
-                    long wait = due - System.nanoTime();
-                    if (wait > 0) {
-                        try {
-                            TimeUnit.NANOSECONDS.sleep(wait);
-                        } catch (InterruptedException e) {
-                            return;
-                        }
-                    }
-                    publisher.publish("sensors/dev" + (i % 20) + "/data", Integer.toString(i));
-                    next.incrementAndGet();
-                }
-            }, "load");
-            thread.start();
-        }
-
-        int next() {
-            return next.get();
-        }
-
-        /** Stops publishing; returns how many were published. */
-        int stop() throws InterruptedException {
-            running.set(false);
-            thread.join(10_000);
-            return next.get();
-        }
-
-        @Override
-        public void close() throws InterruptedException {
-            stop();
-        }
-    }
-
-    private static List<String> indices(int n) {
-        List<String> all = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            all.add(Integer.toString(i));
-        }
-        return all;
-    }
-
     @ParameterizedTest
     @EnumSource(LocalSetup.class)
     void targetTemplateChangedUnderLoad_noMessageLost_laterMessagesUseTheNewTopic(LocalSetup setup) throws Exception {
@@ -121,7 +65,7 @@ class HotReloadIntegrationTest {
                 var recorder = new Recorder(cloud.port(), "recorder", "#");
                 var bridge = TestBridge.start(dir.resolve("bridge"), config(local.yaml(), cloud.port(), "v1/<deviceId>"));
                 var devices = new Publisher(local.port(), 200);
-                var load = new Load(devices, 1000)) {
+                var load = new SteadyLoad(devices, 1000)) {
             Sink sinkBefore = bridge.bridge().sink("cloud").orElseThrow();
             await().atMost(Duration.ofSeconds(20)).until(() -> recorder.distinct() >= 1000);
 
@@ -134,7 +78,7 @@ class HotReloadIntegrationTest {
             assertThat(devices.failed()).isZero();
             recorder.awaitDistinct(sent, Duration.ofSeconds(60));
 
-            assertThat(recorder.missing(indices(sent))).isEmpty();
+            assertThat(recorder.missing(SteadyLoad.indices(sent))).isEmpty();
             assertThat(result.version()).isEqualTo(2);
             assertThat(result.sinksChanged()).isEmpty(); // only a route changed: the sink keeps its connection
             assertThat(bridge.bridge().sink("cloud")).containsSame(sinkBefore);

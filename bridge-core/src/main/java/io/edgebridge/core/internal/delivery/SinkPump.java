@@ -114,6 +114,8 @@ public final class SinkPump {
     /** Epoch ms of the last acknowledged send, 0 before the first: read by health checks. */
     private volatile long lastSuccessAt;
     private volatile boolean stopping;
+    /** Set on the pump thread when {@link #stop} completes: the cursor is no longer this pump's. */
+    private boolean retired;
 
     public SinkPump(String name, Sink sink, SinkRoutes routes, Spool spool, DeadLetters deadLetters,
             ScheduledExecutorService scheduler, BridgeMetrics metrics, int maxInFlight) {
@@ -565,6 +567,9 @@ public final class SinkPump {
     }
 
     private void advance() {
+        if (retired) {
+            return; // the cursor belongs to whoever took the sink over
+        }
         Lane low = lanes.live();
         low.removeDone();
         Lane backlog = lanes.backlog();
@@ -650,7 +655,10 @@ public final class SinkPump {
 
     /**
      * Stops reading new messages and waits (bounded) for the sends already open; messages not
-     * acknowledged by then stay in the spool. The cursor stays where it got to.
+     * acknowledged by then stay in the spool. The cursor stays where it got to: the first message not
+     * done. Once the returned stage completes the pump never moves the cursor again, so a pump that
+     * takes over the sink (a reload recreated it) can start there: late acknowledgements of the old
+     * sink are ignored, and what they would have covered is sent again (a duplicate, never a loss).
      */
     public CompletableFuture<Void> stop(Duration timeout) {
         onExecutor(() -> {
@@ -659,15 +667,25 @@ public final class SinkPump {
         });
         // A disconnected sink will not acknowledge anything in the meantime: do not wait for it.
         long wait = sink.isConnected() ? timeout.toMillis() : 0;
-        return drained.completeOnTimeout(null, wait, TimeUnit.MILLISECONDS)
-                .whenComplete((v, e) -> {
-                    if (outstanding > 0) {
-                        log.atWarn().addKeyValue("sink", name)
-                                .log("stopped with {} unacknowledged messages; they stay in the spool", outstanding);
-                    }
-                    spool.removeOnAppend(appendListener);
-                    executor.shutdown();
-                });
+        CompletableFuture<Void> stopped = new CompletableFuture<>();
+        drained.completeOnTimeout(null, wait, TimeUnit.MILLISECONDS).whenComplete((v, e) -> {
+            Runnable retire = () -> {
+                retired = true;
+                if (outstanding > 0) {
+                    log.atWarn().addKeyValue("sink", name).log(
+                            "stopped with {} unacknowledged messages; they stay in the spool and are sent again",
+                            outstanding);
+                }
+                spool.removeOnAppend(appendListener);
+                executor.shutdown();
+                stopped.complete(null);
+            };
+            // On the pump thread, after whatever it is doing: from then on it no longer touches the cursor.
+            if (!inbox.submit(retire)) {
+                retire.run();
+            }
+        });
+        return stopped;
     }
 
     private void checkDrained() {

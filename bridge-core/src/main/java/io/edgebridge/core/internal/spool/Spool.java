@@ -314,15 +314,28 @@ public final class Spool implements AutoCloseable {
 
     // ---------------------------------------------------------------- cursors
 
-    /** Names of cursors stored by an earlier run. */
-    public java.util.Set<String> storedCursorNames() {
-        return java.util.Set.copyOf(persistedCursors.keySet());
+    /**
+     * Names of every cursor: those registered since the spool was opened and those stored by an
+     * earlier run (until deleted).
+     */
+    public java.util.Set<String> cursorNames() {
+        java.util.Set<String> names = new java.util.TreeSet<>(persistedCursors.keySet());
+        names.addAll(cursors.keySet());
+        return java.util.Set.copyOf(names);
     }
 
-    /** The position a cursor had when the spool was opened, if it existed. */
-    public OptionalLong storedCursor(String name) {
-        Long value = persistedCursors.get(name);
-        return value == null ? OptionalLong.empty() : OptionalLong.of(value);
+    /**
+     * Where cursor {@code name} is now: how far its reader got (a cursor registered since the spool
+     * was opened, even if its reader stopped), else where it was stored by an earlier run; empty if
+     * there is no such cursor. A reader that takes over a sink (a reload recreated it) starts here.
+     */
+    public OptionalLong cursor(String name) {
+        Cursor live = cursors.get(name);
+        if (live != null) {
+            return OptionalLong.of(live.position);
+        }
+        Long stored = persistedCursors.get(name);
+        return stored == null ? OptionalLong.empty() : OptionalLong.of(stored);
     }
 
     /**

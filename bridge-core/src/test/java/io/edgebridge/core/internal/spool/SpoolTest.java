@@ -125,7 +125,7 @@ class SpoolTest {
             spool.moveCursor("a", cursorAt);
         }
         try (Spool spool = Spool.open(unlimited(), now::get)) {
-            assertThat(spool.storedCursor("a")).hasValue(cursorAt);
+            assertThat(spool.cursor("a")).hasValue(cursorAt);
             List<SpoolEntry> rest = readAll(spool, cursorAt);
             assertThat(rest).hasSize(400);
             assertThat(rest.get(0).topic()).isEqualTo("t/x600");
