@@ -161,6 +161,7 @@ public final class ConfigReloader implements AutoCloseable {
      */
     private void reload(String trigger) {
         String filesNow = ConfigLoader.filesFingerprint(path);
+        reportVanishedFiles(trigger);
         BridgeConfig next;
         try {
             next = loader.load(path, override);
@@ -174,6 +175,20 @@ public final class ConfigReloader implements AutoCloseable {
         }
         handled = filesNow;
         apply(trigger, next);
+    }
+
+    /**
+     * A file of the running configuration that is gone (deleted, renamed, a ConfigMap key removed)
+     * is worth a line of its own: whether the rest then loads or not, the operator should know why.
+     */
+    private void reportVanishedFiles(String trigger) {
+        for (Path file : bridge.config().files()) {
+            if (!java.nio.file.Files.exists(file)) {
+                log.atWarn().addKeyValue("trigger", trigger).addKeyValue("file", file)
+                        .log("configuration file {} of running version {} no longer exists", file,
+                                bridge.configVersion());
+            }
+        }
     }
 
     private void refused(String trigger, List<ConfigProblem> problems) {

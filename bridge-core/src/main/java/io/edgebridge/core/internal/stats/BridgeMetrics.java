@@ -85,10 +85,14 @@ public final class BridgeMetrics {
                 .maximumExpectedValue(Duration.ofMinutes(10))
                 .register(registry);
         for (double quantile : LATENCY_QUANTILES) {
+            Tags quantileTags = tags.and("quantile", Double.toString(quantile));
+            if (registry.find(BridgeMeter.LATENCY_PERCENTILE.meterName()).tags(quantileTags).gauge() != null) {
+                continue; // routes compiled again (a reload): the gauge reads the same timer already
+            }
             Gauge.builder(BridgeMeter.LATENCY_PERCENTILE.meterName(), timer, t -> percentile(t, quantile))
                     .description(BridgeMeter.LATENCY_PERCENTILE.description())
                     .baseUnit(BridgeMeter.LATENCY_PERCENTILE.baseUnit())
-                    .tags(tags.and("quantile", Double.toString(quantile)))
+                    .tags(quantileTags)
                     .register(registry);
         }
         return timer;
