@@ -28,7 +28,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Every kind of reload, one after the other, while devices publish at a steady rate: a route's
- * target, a sink setting, a sink's client id, a sink added, a sink removed, a sink turned into a
+ * target, a route's source filter (new local subscriptions), a sink setting, a sink's client id, a sink added, a sink removed, a sink turned into a
  * failover group, a failover member changed, a local-broker setting (refused: it needs a restart).
  * For each phase (the messages published from one reload to the next) every message the devices had
  * acknowledged reaches the cloud, duplicates stay within a sink's in-flight window, and the first
@@ -44,7 +44,11 @@ class ReloadFaultTest {
     Path dir;
 
     /** One configuration of the chain; {@code fault} names the change that leads to it. */
-    private record Phase(String fault, String sinks, String target) {
+    private record Phase(String fault, String from, String sinks, String target) {
+
+        Phase(String fault, String sinks, String target) {
+            this(fault, "sensors/<deviceId>/#", sinks, target);
+        }
     }
 
     private String config(String local, Phase phase) {
@@ -55,10 +59,10 @@ class ReloadFaultTest {
                 """.formatted(dir.resolve("data")) + phase.sinks() + """
                 routes:
                   - name: telemetry
-                    from: sensors/<deviceId>/data
+                    from: %s
                     to:
                 %s
-                """.formatted(phase.target());
+                """.formatted(phase.from(), phase.target());
     }
 
     private static String mqtt(String name, int port, String extra) {
@@ -84,8 +88,12 @@ class ReloadFaultTest {
                     members: [primary, standby]
                 """;
         List<Phase> phases = new ArrayList<>();
-        phases.add(new Phase("start", sinks + mqtt("cloud", cloud, "") + spare, toCloud + toSpare));
-        phases.add(new Phase("reload: route target changed", sinks + mqtt("cloud", cloud, "") + spare, v2 + toSpare));
+        phases.add(new Phase("start", "sensors/<deviceId>/data", sinks + mqtt("cloud", cloud, "") + spare,
+                toCloud + toSpare));
+        phases.add(new Phase("reload: route target changed", "sensors/<deviceId>/data",
+                sinks + mqtt("cloud", cloud, "") + spare, v2 + toSpare));
+        phases.add(new Phase("reload: route source filter changed", sinks + mqtt("cloud", cloud, "") + spare,
+                v2 + toSpare));
         phases.add(new Phase("reload: sink setting changed (maxInFlight)",
                 sinks + mqtt("cloud", cloud, "maxInFlight: 999") + spare, v2 + toSpare));
         phases.add(new Phase("reload: sink client id changed",
