@@ -136,6 +136,13 @@ public final class BridgeProcess implements AutoCloseable {
         return -1;
     }
 
+    /** WARN and ERROR lines this run (since the last {@link #start()}) has logged so far. */
+    public long warnAndErrorLines() {
+        String text = logText();
+        return text.substring((int) Math.min(logOffset, text.length())).lines()
+                .filter(l -> l.contains(" WARN ") || l.contains(" ERROR ")).count();
+    }
+
     public boolean isAlive() {
         return process != null && process.isAlive();
     }

@@ -1,9 +1,10 @@
-package io.edgebridge.core.it;
+package io.edgebridge.core.it.faults;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.edgebridge.core.testing.BridgeProcess;
 import io.edgebridge.core.testing.Configs;
+import io.edgebridge.core.testing.FaultRow;
 import io.edgebridge.core.testing.LocalSetup;
 import io.edgebridge.core.testing.Mosquitto;
 import io.edgebridge.core.testing.Publisher;
@@ -26,7 +27,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * a device got a PUBACK for reaches the cloud.
  */
 @Timeout(value = 240, unit = TimeUnit.SECONDS)
-class CrashRecoveryIntegrationTest {
+class CrashRecoveryFaultTest {
 
     @TempDir(cleanup = CleanupMode.ON_SUCCESS) // kept for diagnosis when a test fails
     Path dir;
@@ -71,8 +72,10 @@ class CrashRecoveryIntegrationTest {
             }
             assertThat(acknowledged.size()).isGreaterThan(1000);
 
+            long restarting = System.nanoTime();
             try (var bridge = new BridgeProcess(config, log, "-Xmx256m").start().awaitStarted(Duration.ofSeconds(60));
                     var devices = new Publisher(local.port(), 200)) {
+                Duration recovery = Duration.ofNanos(System.nanoTime() - restarting);
                 for (int i = 0; i < 1000; i++) {
                     devices.publish("sensors/dev" + (i % 100) + "/telemetry", "b" + i);
                 }
@@ -81,10 +84,13 @@ class CrashRecoveryIntegrationTest {
 
                 recorder.awaitDistinct(acknowledged.size(), Duration.ofSeconds(120));
                 assertThat(recorder.missing(List.copyOf(acknowledged))).isEmpty();
+                long logLines = bridge.warnAndErrorLines();
                 assertThat(bridge.terminate(Duration.ofSeconds(30))).as("exit code after SIGTERM").isZero();
+                long delivered = acknowledged.stream().filter(recorder::received).count();
+                new FaultRow("SIGKILL mid-stream, then restart", setup == LocalSetup.EXTERNAL_MOSQUITTO ? "mosquitto"
+                        : "embedded/extension", "mqtt", acknowledged.size(), delivered, 0, recorder.duplicates(),
+                        recovery, logLines).record().assertAccounted(acknowledged.size());
             }
-            System.out.printf("[%s] acknowledged %d, received %d (%d duplicates)%n", setup, acknowledged.size(),
-                    recorder.total(), recorder.duplicates());
         }
     }
 }
