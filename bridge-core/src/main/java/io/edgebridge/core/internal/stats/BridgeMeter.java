@@ -57,8 +57,9 @@ public enum BridgeMeter {
     LOCAL_REFUSED("edgebridge.local.refused", Kind.COUNTER, "refusals",
             "What the embedded broker refused a client. action: connect, publish, subscribe; reason: bad-credentials"
                     + " (unknown user or wrong password), anonymous (no user name while allowAnonymous is false),"
-                    + " bridge-client-id (the bridge's client id without its secret), not-authorized (outside the"
-                    + " client's permissions)",
+                    + " bridge-client-id (the bridge's client id without its secret), client-id-not-username (a"
+                    + " client id other than the user name while auth.clientIds is username), not-authorized"
+                    + " (outside the client's permissions)",
             "action", "reason"),
     SPOOL_ENTRIES("edgebridge.spool.entries", Kind.GAUGE, "messages", "Entries stored in the spool"),
     SPOOL_BYTES("edgebridge.spool.bytes", Kind.GAUGE, "bytes", "Message bytes stored in the spool");
