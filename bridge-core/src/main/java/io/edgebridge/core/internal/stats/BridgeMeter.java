@@ -61,6 +61,12 @@ public enum BridgeMeter {
                     + " client id other than the user name while auth.clientIds is username), not-authorized"
                     + " (outside the client's permissions)",
             "action", "reason"),
+    ADMIN_CLOSED("edgebridge.admin.closed", Kind.COUNTER, "connections",
+            "Admin server connections it closed. reason: limit (at the 64-connection limit, the connection waiting"
+                    + " longest for a request, to let a new one in), request-timeout (no complete request within 10 s"
+                    + " of opening or of its first byte), not-reading (requests sent while 256 KB of answers wait"
+                    + " unread)",
+            "reason"),
     SPOOL_ENTRIES("edgebridge.spool.entries", Kind.GAUGE, "messages", "Entries stored in the spool"),
     SPOOL_BYTES("edgebridge.spool.bytes", Kind.GAUGE, "bytes", "Message bytes stored in the spool");
 
