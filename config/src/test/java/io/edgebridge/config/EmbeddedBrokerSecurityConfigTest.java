@@ -66,7 +66,7 @@ class EmbeddedBrokerSecurityConfigTest {
         assertThat(embedded.listeners()).containsExactly(BrokerListener.plain("127.0.0.1", 1883),
                 new BrokerListener("0.0.0.0", 8883, Optional.of(new ListenerTls(cert, key, Optional.empty(),
                         Optional.of(ca), ListenerTls.ClientAuth.REQUIRED))));
-        assertThat(embedded.auth()).contains(new BrokerAuth(passwd, false));
+        assertThat(embedded.auth()).contains(new BrokerAuth(passwd, false, BrokerAuth.ClientIds.ANY));
         assertThat(embedded.permissions()).contains(List.of(
                 new PermissionRule(List.of(), List.of(), List.of(PermissionFilter.parse("sensors/<clientId>/#")),
                         List.of(PermissionFilter.parse("commands/<clientId>/#"))),
@@ -177,5 +177,61 @@ class EmbeddedBrokerSecurityConfigTest {
                         + " without it a user name is whatever the client claims",
                 "<config>:9:9: local.embedded.permissions[4]: expected a rule mapping like {publish:"
                         + " [sensors/<clientId>/#]}");
+    }
+
+    @Test
+    void clientIdsUsername_loads_andContradictsAllowAnonymous() throws ConfigException {
+        EmbeddedBrokerConfig embedded = load("""
+                local:
+                  embedded:
+                    auth: { passwordFile: %s, clientIds: username }
+                    permissions:
+                      - publish: [ sensors/<clientId>/# ]
+                """.formatted(passwd));
+
+        assertThat(embedded.auth()).contains(new BrokerAuth(passwd, false, BrokerAuth.ClientIds.USERNAME));
+        assertThat(problems("local:\n  embedded:\n    auth: { passwordFile: " + passwd
+                + ", allowAnonymous: true, clientIds: username }")).containsExactly("<config>:3:" + (45
+                + passwd.toString().length()) + ": local.embedded.auth.allowAnonymous: allowAnonymous: true contradicts"
+                + " clientIds: username (a client without a user name has no client id it may use); leave"
+                + " allowAnonymous out");
+        assertThat(problems("local:\n  embedded:\n    auth: { passwordFile: " + passwd + ", clientIds: certificate }"))
+                .singleElement().satisfies(p -> assertThat(p).contains("local.embedded.auth.clientIds", "any",
+                        "username"));
+    }
+
+    /** Issue 14, finding 5: permissions bound to a client id any user may claim are the production example's old mistake. */
+    @Test
+    void permissionsBoundToAClientIdAnyUserMayClaim_areWarnedAbout_atEachFilterAndRule() throws ConfigException {
+        String rules = """
+                    permissions:
+                      - publish: [ sensors/<clientId>/#, sensors/<username>/# ]
+                        subscribe: [ commands/<clientId>/# ]
+                      - clients: [ "gw-*" ]
+                        subscribe: [ "#" ]
+                      - clients: [ "mon-*" ]
+                        users: [ alice ]
+                        subscribe: [ "#" ]
+                """;
+        String anyIds = "local:\n  embedded:\n    auth: { passwordFile: " + passwd + " }\n" + rules;
+        String userIds = "local:\n  embedded:\n    auth: { passwordFile: " + passwd + ", clientIds: username }\n" + rules;
+
+        List<String> warnings = Yamls.load(withDefaults(anyIds)).warnings().stream().map(ConfigProblem::format).toList();
+
+        assertThat(warnings).filteredOn(w -> w.contains("binds a permission to the client id")).containsExactly(
+                "<config>:5:20: local.embedded.permissions[0].publish[0]: <clientId> binds a permission to the client"
+                        + " id, which any user can claim while local.embedded.auth.clientIds is any: one user could act"
+                        + " as another and take over its session; use <username> or 'users', or set auth.clientIds:"
+                        + " username",
+                "<config>:6:22: local.embedded.permissions[0].subscribe[0]: <clientId> binds a permission to the"
+                        + " client id, which any user can claim while local.embedded.auth.clientIds is any: one user"
+                        + " could act as another and take over its session; use <username> or 'users', or set"
+                        + " auth.clientIds: username",
+                "<config>:7:18: local.embedded.permissions[1].clients: 'clients' binds a permission to the client id,"
+                        + " which any user can claim while local.embedded.auth.clientIds is any: one user could act as"
+                        + " another and take over its session; use <username> or 'users', or set auth.clientIds:"
+                        + " username");
+        assertThat(Yamls.load(withDefaults(userIds)).warnings()).extracting(ConfigProblem::format)
+                .noneMatch(w -> w.contains("binds a permission to the client id"));
     }
 }

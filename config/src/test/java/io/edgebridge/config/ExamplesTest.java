@@ -69,11 +69,19 @@ class ExamplesTest {
 
         assertThat(config.warnings()).isEmpty();
         EmbeddedBrokerConfig embedded = (EmbeddedBrokerConfig) config.local().broker();
-        assertThat(embedded.auth()).hasValueSatisfying(a -> assertThat(a.allowAnonymous()).isFalse());
+        assertThat(embedded.auth()).hasValueSatisfying(a -> {
+            assertThat(a.allowAnonymous()).isFalse();
+            assertThat(a.clientIds()).isEqualTo(BrokerAuth.ClientIds.USERNAME);
+        });
         assertThat(embedded.listeners()).extracting(BrokerListener::display)
                 .containsExactly("127.0.0.1:1883", "tls 0.0.0.0:8883");
-        assertThat(embedded.permissions()).hasValueSatisfying(rules -> assertThat(rules.get(0).publish())
-                .extracting(f -> f.text()).containsExactly("sensors/<clientId>/#"));
+        // Bound to the authenticated user, never to the client id a device chooses (issue 14, finding 5).
+        assertThat(embedded.permissions()).hasValueSatisfying(rules -> {
+            assertThat(rules.get(0).publish()).extracting(f -> f.text()).containsExactly("sensors/<username>/#");
+            assertThat(rules.get(0).subscribe()).extracting(f -> f.text()).containsExactly("commands/<username>/#");
+            assertThat(rules).flatExtracting(r -> r.publish()).noneMatch(f -> f.usesClientId());
+            assertThat(rules).flatExtracting(r -> r.subscribe()).noneMatch(f -> f.usesClientId());
+        });
     }
 
     @Test

@@ -1,9 +1,11 @@
 package io.edgebridge.core.testing;
 
 import com.hivemq.client.mqtt.MqttClient;
+import com.hivemq.client.mqtt.MqttClientSslConfig;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 import java.nio.charset.StandardCharsets;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -31,6 +33,22 @@ public final class Publisher implements AutoCloseable {
         client = MqttClient.builder().useMqttVersion5().identifier("pub-" + UUID.randomUUID())
                 .serverHost("127.0.0.1").serverPort(port).buildAsync();
         client.connect().join();
+        this.maxInFlight = maxInFlight;
+        window = new Semaphore(maxInFlight);
+    }
+
+    /**
+     * A device that authenticates as {@code user} and uses that name as its client id (as a broker with
+     * {@code auth.clientIds: username} requires), over TLS when {@code tls} is given.
+     */
+    public Publisher(int port, int maxInFlight, String user, String password, Optional<MqttClientSslConfig> tls) {
+        var builder = MqttClient.builder().useMqttVersion5().identifier(user).serverHost("127.0.0.1").serverPort(port);
+        if (tls.isPresent()) {
+            builder = builder.sslConfig(tls.get());
+        }
+        client = builder.buildAsync();
+        client.connectWith().simpleAuth().username(user).password(password.getBytes(StandardCharsets.UTF_8))
+                .applySimpleAuth().send().join();
         this.maxInFlight = maxInFlight;
         window = new Semaphore(maxInFlight);
     }

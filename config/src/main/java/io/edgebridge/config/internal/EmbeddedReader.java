@@ -29,9 +29,13 @@ final class EmbeddedReader {
     private static final Set<String> LISTENER_KEYS = Set.of("address", "port", "tls");
     private static final Set<String> TLS_KEYS = Set.of("certificate", "privateKey", "privateKeyPassword", "ca",
             "clientAuth");
-    private static final Set<String> AUTH_KEYS = Set.of("passwordFile", "allowAnonymous");
+    private static final Set<String> AUTH_KEYS = Set.of("passwordFile", "allowAnonymous", "clientIds");
     private static final Set<String> RULE_KEYS = Set.of("clients", "users", "publish", "subscribe");
     private static final String DEFAULT_ADDRESS = "0.0.0.0";
+    /** The warning for a permission bound to a client id that any user may claim. */
+    private static final String CLIENT_ID_CLAIMED = "%s binds a permission to the client id, which any user can"
+            + " claim while local.embedded.auth.clientIds is any: one user could act as another and take over"
+            + " its session; use <username> or 'users', or set auth.clientIds: username";
 
     private EmbeddedReader() {
     }
@@ -40,7 +44,8 @@ final class EmbeddedReader {
         e.checkKeys(KEYS);
         List<BrokerListener> listeners = listeners(e);
         Optional<BrokerAuth> auth = e.mapping("auth").flatMap(EmbeddedReader::auth);
-        Optional<List<PermissionRule>> permissions = permissions(e, e.has("auth"));
+        Optional<List<PermissionRule>> permissions = permissions(e, e.has("auth"),
+                auth.map(a -> a.clientIds() == BrokerAuth.ClientIds.ANY).orElse(false));
         return new EmbeddedBrokerConfig(
                 listeners,
                 e.path("dataDir").orElse(dataDir.resolve("broker")),
@@ -156,10 +161,15 @@ final class EmbeddedReader {
     private static Optional<BrokerAuth> auth(NodeMap a) {
         a.checkKeys(AUTH_KEYS);
         boolean allowAnonymous = a.bool("allowAnonymous", false);
+        BrokerAuth.ClientIds clientIds = a.choice("clientIds", BrokerAuth.ClientIds.class, BrokerAuth.ClientIds.ANY);
+        if (allowAnonymous && clientIds == BrokerAuth.ClientIds.USERNAME) {
+            a.problem("allowAnonymous", "allowAnonymous: true contradicts clientIds: username (a client without a"
+                    + " user name has no client id it may use); leave allowAnonymous out");
+        }
         Optional<Path> file = requiredFile(a, "passwordFile",
                 "a password file in mosquitto_passwd format (create one with edgebridge passwd)");
         file.ifPresent(f -> checkPasswordFile(a, f));
-        return file.map(f -> new BrokerAuth(f, allowAnonymous));
+        return file.map(f -> new BrokerAuth(f, allowAnonymous, clientIds));
     }
 
     /** Reports each malformed line of the password file at its own line. */
@@ -175,7 +185,12 @@ final class EmbeddedReader {
         }
     }
 
-    private static Optional<List<PermissionRule>> permissions(NodeMap e, boolean authenticated) {
+    /**
+     * @param anyClientId users may pick any client id: a permission bound to the client id is then
+     *                    one any user can claim, which is warned about
+     */
+    private static Optional<List<PermissionRule>> permissions(NodeMap e, boolean authenticated,
+            boolean anyClientId) {
         Optional<List<Node>> items = e.sequence("permissions");
         if (items.isEmpty()) {
             return Optional.empty();
@@ -188,23 +203,26 @@ final class EmbeddedReader {
                 e.problemAt(e.locate(item, path), "expected a rule mapping like {publish: [sensors/<clientId>/#]}");
                 continue;
             }
-            rule(e.child(mapping, path), authenticated).ifPresent(rules::add);
+            rule(e.child(mapping, path), authenticated, anyClientId).ifPresent(rules::add);
         }
         return Optional.of(rules);
     }
 
-    private static Optional<PermissionRule> rule(NodeMap r, boolean authenticated) {
+    private static Optional<PermissionRule> rule(NodeMap r, boolean authenticated, boolean anyClientId) {
         r.checkKeys(RULE_KEYS);
         List<String> clients = names(r, "clients");
         List<String> users = names(r, "users");
+        if (anyClientId && !clients.isEmpty() && users.isEmpty()) {
+            r.warningAt(r.locationOf("clients"), CLIENT_ID_CLAIMED.formatted("'clients'"));
+        }
         if (!r.has("publish") && !r.has("subscribe")) {
             r.problemAt(r.location(), "a rule needs 'publish' or 'subscribe' (or both): the topic filters it allows");
         }
         if (r.has("users") && !authenticated) {
             r.problem("users", "'users' needs local.embedded.auth: without it a user name is whatever the client claims");
         }
-        List<PermissionFilter> publish = filters(r, "publish", authenticated);
-        List<PermissionFilter> subscribe = filters(r, "subscribe", authenticated);
+        List<PermissionFilter> publish = filters(r, "publish", authenticated, anyClientId);
+        List<PermissionFilter> subscribe = filters(r, "subscribe", authenticated, anyClientId);
         return Optional.of(new PermissionRule(clients, users, publish, subscribe));
     }
 
@@ -220,7 +238,7 @@ final class EmbeddedReader {
         return names;
     }
 
-    private static List<PermissionFilter> filters(NodeMap r, String key, boolean authenticated) {
+    private static List<PermissionFilter> filters(NodeMap r, String key, boolean authenticated, boolean anyClientId) {
         List<PermissionFilter> filters = new ArrayList<>();
         for (Scalar s : r.scalars(key).orElse(List.of())) {
             try {
@@ -228,6 +246,9 @@ final class EmbeddedReader {
                 if (filter.usesUsername() && !authenticated) {
                     r.problemAt(s.location(), "<username> needs local.embedded.auth: without it a user name is"
                             + " whatever the client claims");
+                }
+                if (filter.usesClientId() && anyClientId) {
+                    r.warningAt(s.location(), CLIENT_ID_CLAIMED.formatted("<clientId>"));
                 }
                 filters.add(filter);
             } catch (TemplateSyntaxException ex) {

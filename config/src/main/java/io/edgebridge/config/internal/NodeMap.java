@@ -141,6 +141,11 @@ public final class NodeMap implements ConfigMap {
         context.problems().error(where, message);
     }
 
+    /** A warning: the configuration loads, and {@code validate} and the start log say what is risky. */
+    public void warningAt(Location where, String message) {
+        context.problems().warning(where, message);
+    }
+
     /** The value of {@code key} if it is a scalar whose substitution succeeded. */
     public Optional<Scalar> scalar(String key) {
         Optional<Node> node = node(key);

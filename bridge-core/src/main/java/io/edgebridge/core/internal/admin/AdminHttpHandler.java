@@ -1,5 +1,6 @@
 package io.edgebridge.core.internal.admin;
 
+import io.micrometer.core.instrument.Counter;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
@@ -37,16 +38,29 @@ final class AdminHttpHandler extends SimpleChannelInboundHandler<HttpObject> {
     private static final String ALLOW = "GET, HEAD";
 
     private final AdminEndpoints endpoints;
+    private final Counter notReading;
     /** After a refused request the connection is closing: its remaining parts are ignored. */
     private boolean closing;
 
-    AdminHttpHandler(AdminEndpoints endpoints) {
+    /** @param notReading counts connections closed for sending requests without reading the answers */
+    AdminHttpHandler(AdminEndpoints endpoints, Counter notReading) {
         this.endpoints = endpoints;
+        this.notReading = notReading;
     }
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, HttpObject msg) {
         if (closing) {
+            return;
+        }
+        if (msg instanceof HttpRequest && !ctx.channel().isWritable()) {
+            // Answers the client has not read fill the output buffer: it sends (pipelines) requests
+            // without reading, and answering more would only grow the buffer.
+            notReading.increment();
+            log.atDebug().addKeyValue("remote", ctx.channel().remoteAddress())
+                    .log("admin connection closed: requests keep coming while the answers are not read");
+            closing = true;
+            ctx.close();
             return;
         }
         if (msg instanceof HttpRequest request) {

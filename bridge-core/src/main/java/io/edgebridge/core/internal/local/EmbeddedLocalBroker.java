@@ -9,6 +9,7 @@ import com.hivemq.extension.sdk.api.parameter.ExtensionStartOutput;
 import com.hivemq.extension.sdk.api.parameter.ExtensionStopInput;
 import com.hivemq.extension.sdk.api.parameter.ExtensionStopOutput;
 import com.hivemq.extension.sdk.api.services.Services;
+import io.edgebridge.config.BrokerAuth;
 import io.edgebridge.config.BrokerListener;
 import io.edgebridge.config.EmbeddedBrokerConfig;
 import io.edgebridge.config.MqttEndpointConfig;
@@ -208,6 +209,7 @@ public final class EmbeddedLocalBroker implements LocalBroker {
         }
         return new BrokerSecurity(ownClientId, secret, passwords,
                 config.auth().map(a -> a.allowAnonymous()).orElse(false),
+                config.auth().map(a -> a.clientIds()).orElse(BrokerAuth.ClientIds.ANY),
                 config.permissions().map(TopicPermissions::new), new RefusalLog(metrics, System::nanoTime));
     }
 

@@ -57,9 +57,16 @@ public enum BridgeMeter {
     LOCAL_REFUSED("edgebridge.local.refused", Kind.COUNTER, "refusals",
             "What the embedded broker refused a client. action: connect, publish, subscribe; reason: bad-credentials"
                     + " (unknown user or wrong password), anonymous (no user name while allowAnonymous is false),"
-                    + " bridge-client-id (the bridge's client id without its secret), not-authorized (outside the"
-                    + " client's permissions)",
+                    + " bridge-client-id (the bridge's client id without its secret), client-id-not-username (a"
+                    + " client id other than the user name while auth.clientIds is username), not-authorized"
+                    + " (outside the client's permissions)",
             "action", "reason"),
+    ADMIN_CLOSED("edgebridge.admin.closed", Kind.COUNTER, "connections",
+            "Admin server connections it closed. reason: limit (at the 64-connection limit, the connection waiting"
+                    + " longest for a request, to let a new one in), request-timeout (no complete request within 10 s"
+                    + " of opening or of its first byte), not-reading (requests sent while 256 KB of answers wait"
+                    + " unread)",
+            "reason"),
     SPOOL_ENTRIES("edgebridge.spool.entries", Kind.GAUGE, "messages", "Entries stored in the spool"),
     SPOOL_BYTES("edgebridge.spool.bytes", Kind.GAUGE, "bytes", "Message bytes stored in the spool");
 

@@ -69,6 +69,11 @@ public final class BridgeMetrics {
                 .register(registry);
     }
 
+    /** Admin connections the admin server closed, by {@code reason} ({@code limit}, {@code request-timeout}). */
+    public Counter adminClosed(String reason) {
+        return counter(BridgeMeter.ADMIN_CLOSED, Tags.of("reason", reason));
+    }
+
     /**
      * Local receipt to acknowledgement: a histogram (buckets from 1 ms to 10 min: a message can wait
      * in the spool for as long as the cloud is away) and client-side p50/p90/p99. Prometheus shows

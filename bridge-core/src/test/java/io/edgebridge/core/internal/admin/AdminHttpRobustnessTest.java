@@ -5,15 +5,24 @@ import static org.awaitility.Awaitility.await;
 
 import io.edgebridge.config.AdminConfig;
 import io.edgebridge.core.testing.Configs;
+import io.edgebridge.core.testing.HealthProbe;
 import io.edgebridge.core.testing.Ports;
 import io.edgebridge.core.testing.TestBridge;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -200,26 +209,101 @@ class AdminHttpRobustnessTest {
     }
 
     @Test
-    void connectionsBeyond64_get503AndAreClosed_andFreedSlotsAreReused() throws IOException {
+    void aConnectionBeyond64_isServed_andTheOneWaitingLongestForARequestIsClosed() throws IOException {
         List<RawHttp> held = new ArrayList<>();
         try {
             // The @AfterEach probe of the previous test may still be closing: wait for a clean slate.
             await().atMost(Duration.ofSeconds(5)).until(() -> openConnections() == 0);
+            double closedBefore = bridge.count("edgebridge.admin.closed", "reason", "limit");
             for (int i = 0; i < AdminServer.MAX_CONNECTIONS; i++) {
-                held.add(new RawHttp(port));
+                held.add(new RawHttp(port)); // accepted in this order (one accept queue, one event loop)
             }
             await().atMost(Duration.ofSeconds(5)).until(() -> openConnections() == AdminServer.MAX_CONNECTIONS);
-            try (RawHttp extra = new RawHttp(port)) {
-                RawHttp.Response refused = extra.read();
-                assertThat(refused.status()).isEqualTo(503);
-                assertThat(extra.closedByServer()).isTrue();
-            }
-            // The held connections are still served.
+            // The first one sends a request, so the second has now waited longest.
             held.get(0).send("GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n");
             assertThat(held.get(0).read().status()).isEqualTo(200);
+
+            try (RawHttp extra = new RawHttp(port)) {
+                extra.send("GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n");
+                assertThat(extra.read().status()).isEqualTo(200);
+                assertThat(held.get(1).closedByServer()).as("the connection waiting longest").isTrue();
+                assertThat(held.get(0).staysOpen()).as("the connection served last").isTrue();
+                assertThat(held.get(2).staysOpen()).isTrue();
+                assertThat(openConnections()).isEqualTo(AdminServer.MAX_CONNECTIONS);
+            }
+            assertThat(bridge.count("edgebridge.admin.closed", "reason", "limit")).isEqualTo(closedBefore + 1);
         } finally {
             for (RawHttp http : held) {
                 http.close();
+            }
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> openConnections() == 0);
+    }
+
+    /**
+     * Issue 14, finding 6: 64 connections that never finish their request (a byte every 200 ms, so
+     * never idle) held the limit, and a liveness probe got 503 for as long as they stayed.
+     */
+    @Test
+    void slowClientsHoldingEveryConnection_doNotKeepHealthProbesOut() throws Exception {
+        await().atMost(Duration.ofSeconds(5)).until(() -> openConnections() == 0);
+        List<RawHttp> slow = new ArrayList<>();
+        ScheduledExecutorService trickle = Executors.newSingleThreadScheduledExecutor();
+        try {
+            for (int i = 0; i < AdminServer.MAX_CONNECTIONS; i++) {
+                slow.add(new RawHttp(port).send("GET /status HTTP/1.1\r\nHost: x\r\nX-Slow: "));
+            }
+            await().atMost(Duration.ofSeconds(5)).until(() -> openConnections() == AdminServer.MAX_CONNECTIONS);
+            trickle.scheduleWithFixedDelay(() -> slow.forEach(http -> http.sendQuietly("a")), 200, 200,
+                    TimeUnit.MILLISECONDS);
+
+            try (HealthProbe probe = HealthProbe.start(port, "/health/live", Duration.ofMillis(100),
+                    Duration.ofSeconds(2))) {
+                await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5))
+                        .untilAsserted(() -> assertThat(probe.results()).as("probes while the limit is held")
+                                .allSatisfy(r -> assertThat(r.status()).as(r.toString()).isEqualTo(200)));
+                probe.close();
+                probe.assertAllAnswered(200, 10);
+            }
+        } finally {
+            trickle.shutdownNow();
+            for (RawHttp http : slow) {
+                http.close();
+            }
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> openConnections() == 0);
+    }
+
+    /** A slow reader: answers it does not read must not pile up in the server without bound. */
+    @Test
+    void aClientSendingRequestsWithoutReadingTheAnswers_isClosed() throws Exception {
+        await().atMost(Duration.ofSeconds(5)).until(() -> openConnections() == 0);
+        double before = bridge.count("edgebridge.admin.closed", "reason", "not-reading");
+        byte[] request = "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+        try (Socket socket = new Socket()) {
+            socket.setReceiveBufferSize(4096);
+            socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+            OutputStream out = socket.getOutputStream();
+            CompletableFuture<Integer> writer = CompletableFuture.supplyAsync(() -> {
+                int sent = 0;
+                try {
+                    for (; sent < 5000; sent++) {
+                        out.write(request);
+                    }
+                } catch (IOException e) {
+                    // closed by the server
+                }
+                return sent;
+            });
+
+            await("the server closing a connection that does not read its answers").atMost(Duration.ofSeconds(30))
+                    .until(() -> bridge.count("edgebridge.admin.closed", "reason", "not-reading") > before);
+            writer.get(30, TimeUnit.SECONDS);
+            socket.setSoTimeout(10_000);
+            try {
+                socket.getInputStream().readAllBytes(); // the answers sent before the close, then the end
+            } catch (SocketException e) {
+                // reset: the server closed with requests unread
             }
         }
         await().atMost(Duration.ofSeconds(5)).until(() -> openConnections() == 0);
@@ -238,12 +322,46 @@ class AdminHttpRobustnessTest {
     void idleConnections_areClosed() throws IOException {
         // The same server with a 1 s idle timeout instead of 60 s.
         try (AdminServer quick = AdminServer.start(new AdminConfig(true, "127.0.0.1", 0, Duration.ofSeconds(30)),
-                bridge.bridge(), Duration.ofSeconds(1));
+                bridge.bridge(), new AdminServer.Limits(AdminServer.MAX_CONNECTIONS, Duration.ofSeconds(30),
+                        Duration.ofSeconds(1)));
                 RawHttp http = new RawHttp(quick.port())) {
             http.send("GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n");
             assertThat(http.read().status()).isEqualTo(200);
             assertThat(http.closedByServer()).as("closed after 1 s without traffic").isTrue();
         }
+    }
+
+    /** A deadline for the whole request, which trickling bytes (never idle) cannot stretch. */
+    @Test
+    void aRequestNotCompleteWithinTheDeadline_gets408AndIsClosed_evenWhileBytesKeepComing() throws Exception {
+        double before = bridge.count("edgebridge.admin.closed", "reason", "request-timeout");
+        ScheduledExecutorService trickle = Executors.newSingleThreadScheduledExecutor();
+        try (AdminServer quick = AdminServer.start(new AdminConfig(true, "127.0.0.1", 0, Duration.ofSeconds(30)),
+                bridge.bridge(), new AdminServer.Limits(AdminServer.MAX_CONNECTIONS, Duration.ofSeconds(1),
+                        Duration.ofSeconds(30)));
+                RawHttp slow = new RawHttp(quick.port());
+                RawHttp silent = new RawHttp(quick.port());
+                RawHttp keptAlive = new RawHttp(quick.port())) {
+            keptAlive.send("GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n");
+            assertThat(keptAlive.read().status()).isEqualTo(200);
+            long start = System.nanoTime();
+            slow.send("GET /health/live HTTP/1.1\r\nX-Slow: ");
+            trickle.scheduleWithFixedDelay(() -> slow.sendQuietly("a"), 100, 100, TimeUnit.MILLISECONDS);
+
+            RawHttp.Response timedOut = slow.read();
+
+            assertThat(timedOut.status()).isEqualTo(408);
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(3));
+            assertThat(slow.closedByServer()).isTrue();
+            assertThat(silent.read().status()).as("a connection that never sent anything").isEqualTo(408);
+            // Between requests a kept-alive connection is idle, not late: the idle timeout governs it.
+            assertThat(keptAlive.staysOpen()).isTrue();
+            keptAlive.send("GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n");
+            assertThat(keptAlive.read().status()).isEqualTo(200);
+        } finally {
+            trickle.shutdownNow();
+        }
+        assertThat(bridge.count("edgebridge.admin.closed", "reason", "request-timeout")).isEqualTo(before + 2);
     }
 
     private static int openConnections() {

@@ -53,6 +53,15 @@ final class RawHttp implements AutoCloseable {
         return this;
     }
 
+    /** Sends, ignoring a connection the server already closed (for a client that keeps trickling). */
+    void sendQuietly(String text) {
+        try {
+            send(text);
+        } catch (IOException e) {
+            // closed by the server: nothing more to send
+        }
+    }
+
     /** Reads one response; {@code head} when it answers a HEAD request (no body follows). */
     Optional<Response> read(boolean head) throws IOException {
         String statusLine = line();

@@ -18,6 +18,7 @@ import com.hivemq.extension.sdk.api.packets.publish.AckReasonCode;
 import com.hivemq.extension.sdk.api.packets.subscribe.SubackReasonCode;
 import com.hivemq.extension.sdk.api.parameter.ClientBasedInput;
 import com.hivemq.extension.sdk.api.services.Services;
+import io.edgebridge.config.BrokerAuth;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.util.Optional;
@@ -38,15 +39,22 @@ public final class BrokerSecurity {
     private final byte[] secret;
     private final Optional<PasswordStore> passwords;
     private final boolean allowAnonymous;
+    private final BrokerAuth.ClientIds clientIds;
     private final Optional<TopicPermissions> permissions;
     private final RefusalLog refusals;
 
+    /**
+     * @param passwords      the users, when {@code auth} is configured
+     * @param allowAnonymous with {@code passwords}: accept clients without a user name
+     * @param clientIds      with {@code passwords}: which client ids a user may connect with
+     */
     public BrokerSecurity(String ownClientId, byte[] secret, Optional<PasswordStore> passwords, boolean allowAnonymous,
-            Optional<TopicPermissions> permissions, RefusalLog refusals) {
+            BrokerAuth.ClientIds clientIds, Optional<TopicPermissions> permissions, RefusalLog refusals) {
         this.ownClientId = ownClientId;
         this.secret = secret.clone();
         this.passwords = passwords;
         this.allowAnonymous = allowAnonymous;
+        this.clientIds = clientIds;
         this.permissions = permissions;
         this.refusals = refusals;
     }
@@ -110,26 +118,33 @@ public final class BrokerSecurity {
             return;
         }
         if (username.isEmpty()) {
-            if (allowAnonymous && password.isEmpty()) {
+            if (allowAnonymous && password.isEmpty() && clientIds == BrokerAuth.ClientIds.ANY) {
                 output.authenticateSuccessfully();
             } else {
                 refuse(output, ConnackReasonCode.NOT_AUTHORIZED, "anonymous", clientId, username);
             }
             return;
         }
-        if (password.isPresent() && passwords.get().verify(username.get(), password.get())) {
+        if (!(password.isPresent() && passwords.get().verify(username.get(), password.get()))) {
+            refuse(output, ConnackReasonCode.BAD_USER_NAME_OR_PASSWORD, "bad-credentials", clientId, username);
+        } else if (clientIds == BrokerAuth.ClientIds.USERNAME && !clientId.equals(username.get())) {
+            // Refused at CONNECT, before HiveMQ would hand this connection the session of that id
+            // (and close the connection holding it): one user cannot take over another's session.
+            refuse(output, ConnackReasonCode.CLIENT_IDENTIFIER_NOT_VALID, "client-id-not-username", clientId, username);
+        } else {
             attributes.putAsString(USER, username.get());
             output.authenticateSuccessfully();
-        } else {
-            refuse(output, ConnackReasonCode.BAD_USER_NAME_OR_PASSWORD, "bad-credentials", clientId, username);
         }
     }
 
     private void refuse(SimpleAuthOutput output, ConnackReasonCode code, String reason, String clientId,
             Optional<String> username) {
         refusals.refused(RefusalLog.Action.CONNECT, reason, clientId, username, Optional.empty());
-        output.failAuthentication(code, code == ConnackReasonCode.NOT_AUTHORIZED ? "not authorized"
-                : "bad user name or password");
+        output.failAuthentication(code, switch (code) {
+            case NOT_AUTHORIZED -> "not authorized";
+            case CLIENT_IDENTIFIER_NOT_VALID -> "the client id must be the user name";
+            default -> "bad user name or password";
+        });
     }
 
     private static boolean isBridge(ClientBasedInput input) {
