@@ -55,6 +55,7 @@ class MetricsDocumentationTest {
             case FAILOVER_SWITCHES -> BridgeMetrics.failoverSwitches(registry, "g", "a", "b", "failures");
             case LOCAL_REFUSED -> metrics.localRefused("publish", "not-authorized");
             case RATE_LIMITED -> metrics.rateLimited("s");
+            case REDELIVERED -> metrics.redelivered("r", "s");
             default -> throw new AssertionError("register " + meter + " here as the bridge does, and document it");
         }
     }
