@@ -33,7 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class AzureDownstreamOutageFaultTest {
 
-    private static final int COMMANDS = 8;
+    private static final int COMMANDS = 5;
 
     @TempDir(cleanup = CleanupMode.ON_SUCCESS)
     Path dir;
