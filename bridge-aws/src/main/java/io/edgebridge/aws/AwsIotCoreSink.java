@@ -62,7 +62,10 @@ import software.amazon.awssdk.crt.mqtt5.packets.UserProperty;
  *
  * <p>Downstream: a QoS 1 message is acknowledged to IoT Core only once the local broker took it (the
  * client's manual acknowledgement control); if that fails it stays unacknowledged and IoT Core
- * redelivers it in the next session (persistent session) or not at all (clean session).
+ * redelivers it in the next session (persistent session) or not at all (clean session). When a
+ * reconnect resumes the session, the deliveries still waiting from earlier connections are given up
+ * (IoT Core redelivers them), so a local broker outage leaves one local publish per message waiting
+ * however often the cloud connection drops.
  *
  * <p>Certificate rotation: the certificate and key files are hashed every {@code rotationCheck};
  * on a change a new client is built from them and the old one stopped (its sends in flight fail
@@ -404,6 +407,10 @@ final class AwsIotCoreSink implements Sink {
         volatile boolean everConnected;
         volatile boolean retired;
         final Set<CompletableFuture<Void>> pending = ConcurrentHashMap.newKeySet();
+        /** Downstream deliveries waiting for the local broker, by the session connection they arrived on. */
+        final Map<CompletableFuture<Void>, Integer> deliveries = new ConcurrentHashMap<>();
+        /** Successful connections so far; a message arriving before the next one is counted with it. */
+        private volatile int connections;
         final CompletableFuture<Void> stopped = new CompletableFuture<>();
         private volatile String lastFailure;
         private volatile int repeatedFailures;
@@ -423,12 +430,16 @@ final class AwsIotCoreSink implements Sink {
             if (retired) {
                 return;
             }
+            ConnAckPacket connAck = r.getConnAckPacket();
+            boolean resumed = connAck != null && connAck.getSessionPresent();
+            int connection = ++connections;
+            if (resumed) {
+                giveUpDeliveriesBefore(connection);
+            }
             connected = true;
             everConnected = true;
             lastFailure = null;
             repeatedFailures = 0;
-            ConnAckPacket connAck = r.getConnAckPacket();
-            boolean resumed = connAck != null && connAck.getSessionPresent();
             log.atInfo().addKeyValue("sink", name).addKeyValue("endpoint", options.display())
                     .addKeyValue("clientId", options.clientId()).addKeyValue("sessionPresent", resumed)
                     .log("connected to AWS IoT Core");
@@ -531,11 +542,30 @@ final class AwsIotCoreSink implements Sink {
             byte[] payload = p.getPayload() == null ? new byte[0] : p.getPayload();
             InboundMessage message = new InboundMessage(p.getTopic(), payload, properties,
                     Optional.ofNullable(p.getContentType()));
-            downstream.deliver(message).whenComplete((ok, error) -> {
+            // Tagged with the connection it belongs to: the current one, or the next while reconnecting.
+            int connection = connected ? connections : connections + 1;
+            CompletableFuture<Void> delivery = downstream.deliver(message).toCompletableFuture();
+            deliveries.put(delivery, connection);
+            delivery.whenComplete((ok, error) -> {
+                deliveries.remove(delivery);
                 if (error == null) {
                     acknowledge(ack);
                 }
                 // On failure it stays unacknowledged: IoT Core redelivers it in the next session.
+            });
+        }
+
+        /**
+         * The session was resumed: IoT Core redelivers every message not acknowledged on earlier
+         * connections, and the messages carry nothing that would tell a redelivery from a new one. So
+         * the deliveries of earlier connections still waiting for the local broker are given up (their
+         * waiting local publishes withdrawn); the redeliveries take their place, one at a time.
+         */
+        private void giveUpDeliveriesBefore(int connection) {
+            deliveries.forEach((delivery, arrivedOn) -> {
+                if (arrivedOn < connection) {
+                    delivery.cancel(false);
+                }
             });
         }
 

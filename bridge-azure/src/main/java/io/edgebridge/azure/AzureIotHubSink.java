@@ -18,6 +18,7 @@ import io.edgebridge.core.api.DeliveryException;
 import io.edgebridge.core.api.DeliveryException.Disposition;
 import io.edgebridge.core.api.DownstreamHandler;
 import io.edgebridge.core.api.InboundMessage;
+import io.edgebridge.core.support.LogLimit;
 import io.edgebridge.core.api.OutboundMessage;
 import io.edgebridge.core.api.Sink;
 import io.edgebridge.core.api.SinkContext;
@@ -58,8 +59,9 @@ import org.slf4j.LoggerFactory;
  * the local broker acknowledged: COMPLETE after the local PUBACK; REJECT when a property would make
  * an invalid topic level; ABANDON when the local publish did not finish in time. Over MQTT, IoT Hub
  * has no abandon or reject: the SDK acknowledges the message in all three cases, so an abandoned
- * message is not redelivered (it is counted, {@code result=abandoned}). Blocking the callback holds
- * back the next cloud-to-device message, not device-to-cloud sends.
+ * message is not redelivered (it is counted, {@code result=abandoned}); its local publish stays with
+ * the bridge, which publishes it once the local broker is back. Blocking the callback holds back the
+ * next cloud-to-device message, not device-to-cloud sends.
  *
  * <p>Direct methods become local MQTT 5 requests ({@link AzureMethods}); the twin's desired
  * {@code routes} replace the running routes and its reported properties carry the bridge's status
@@ -81,6 +83,7 @@ final class AzureIotHubSink implements Sink {
     private final Counter c2dCompleted;
     private final Counter c2dRejected;
     private final Counter c2dAbandoned;
+    private final LogLimit c2dLog = new LogLimit();
     private final AzureMethods methods;
     private final AzureTwin twin;
     private final Object lock = new Object();
@@ -364,7 +367,15 @@ final class AzureIotHubSink implements Sink {
         return new DeliveryException(Disposition.RETRY, reason, error);
     }
 
-    /** The SDK's synchronous cloud-to-device callback: its result is the acknowledgement. */
+    /**
+     * The SDK's synchronous cloud-to-device callback: its result is the acknowledgement. Over MQTT the
+     * SDK acknowledges whatever the result (IoT Hub has no abandon or reject there), so a message
+     * returned as ABANDON is not redelivered: when the local broker does not answer within
+     * {@code c2dTimeout}, the callback returns but does not give the handler's stage up, and the local
+     * publish stays queued in the bridge until the broker is back (one copy, lost only if the bridge
+     * stops first). Giving it up would lose it. A message IoT Hub redelivers after a reconnect (it was
+     * not acknowledged yet) joins a delivery of it still in progress by its identity.
+     */
     private IotHubMessageResult onCloudMessage(Message message) {
         DownstreamHandler h = handler;
         if (h == null || closed) {
@@ -378,13 +389,13 @@ final class AzureIotHubSink implements Sink {
         CloudTopic.Result topic = CloudTopic.render(options.c2dTopic(), properties, "application property");
         if (topic instanceof CloudTopic.Rejected invalid) {
             c2dRejected.increment();
-            log.atWarn().addKeyValue("sink", name).addKeyValue("messageId", message.getMessageId())
-                    .log("rejected a cloud-to-device message: {}", invalid.reason());
+            h.onRejected("cloud-to-device message " + message.getMessageId() + ": " + invalid.reason());
             return IotHubMessageResult.REJECT;
         }
         byte[] body = message.getBytes() == null ? new byte[0] : message.getBytes();
-        InboundMessage inbound = new InboundMessage(((CloudTopic.Routed) topic).topic(), body, properties,
-                Optional.ofNullable(message.getContentType()));
+        String routedTopic = ((CloudTopic.Routed) topic).topic();
+        InboundMessage inbound = new InboundMessage(routedTopic, body, properties,
+                Optional.ofNullable(message.getContentType()), C2dIdentity.of(message.getMessageId(), routedTopic, body));
         try {
             h.onMessage(inbound).toCompletableFuture().get(options.c2dTimeout().toMillis(), TimeUnit.MILLISECONDS);
             c2dCompleted.increment();
@@ -393,7 +404,8 @@ final class AzureIotHubSink implements Sink {
             Thread.currentThread().interrupt();
             return abandon(message, "interrupted");
         } catch (TimeoutException e) {
-            return abandon(message, "the local broker did not acknowledge within " + options.c2dTimeout());
+            return abandon(message, "the local broker did not acknowledge within " + options.c2dTimeout()
+                    + "; the bridge keeps the message and publishes it when the local broker is back");
         } catch (ExecutionException | RuntimeException e) {
             Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
             return abandon(message, cause.toString());
@@ -402,8 +414,12 @@ final class AzureIotHubSink implements Sink {
 
     private IotHubMessageResult abandon(Message message, String why) {
         c2dAbandoned.increment();
-        log.atWarn().addKeyValue("sink", name).addKeyValue("messageId", message.getMessageId())
-                .log("abandoned a cloud-to-device message: {}", why);
+        LogLimit.Pass pass = c2dLog.admit();
+        if (pass.logs()) {
+            log.atWarn().addKeyValue("sink", name).addKeyValue("messageId", message.getMessageId())
+                    .log("abandoned a cloud-to-device message (IoT Hub over MQTT does not redeliver it): {}{}", why,
+                            pass.suffix());
+        }
         return IotHubMessageResult.ABANDON;
     }
 

@@ -10,6 +10,7 @@ import io.edgebridge.gcp.PubSubMessages.Ready;
 import io.edgebridge.gcp.PubSubMessages.Refused;
 import java.io.IOException;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -177,6 +178,16 @@ final class GcpPubSubSink implements Sink {
     public boolean isConnected() {
         PubSubConnection c = current;
         return c != null && c.ready();
+    }
+
+    /** The downstream subscriber's failure, while it cannot pull (missing subscription, permission denied). */
+    @Override
+    public Optional<String> problem() {
+        PubSubDownstream d;
+        synchronized (lock) {
+            d = downstream;
+        }
+        return d == null ? Optional.empty() : d.problem();
     }
 
     @Override

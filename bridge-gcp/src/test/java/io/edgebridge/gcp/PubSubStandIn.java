@@ -90,6 +90,8 @@ final class PubSubStandIn implements AutoCloseable {
     private final java.util.concurrent.LinkedBlockingDeque<Queued> ready = new java.util.concurrent.LinkedBlockingDeque<>();
     private final List<Thread> senders = new CopyOnWriteArrayList<>();
     private final AtomicLong ids = new AtomicLong();
+    private final AtomicInteger streamingPulls = new AtomicInteger();
+    private volatile boolean subscriptionMissing;
     private volatile boolean closed;
 
     private PubSubStandIn(Server server) {
@@ -270,7 +272,35 @@ final class PubSubStandIn implements AutoCloseable {
         return events.stream().filter(e -> e.equals("deliver:" + messageId)).count();
     }
 
+    /** While true, StreamingPull answers NOT_FOUND, as Pub/Sub does for a subscription that does not exist. */
+    void subscriptionMissing(boolean value) {
+        subscriptionMissing = value;
+    }
+
+    /** StreamingPull calls opened so far (a subscriber opens one per start). */
+    int streamingPulls() {
+        return streamingPulls.get();
+    }
+
     private StreamObserver<StreamingPullRequest> onStreamingPull(ServerCallStreamObserver<StreamingPullResponse> out) {
+        streamingPulls.incrementAndGet();
+        if (subscriptionMissing) {
+            out.onError(Status.NOT_FOUND.withDescription("Resource not found (resource=commands-sub).")
+                    .asRuntimeException());
+            return new StreamObserver<>() {
+                @Override
+                public void onNext(StreamingPullRequest request) {
+                }
+
+                @Override
+                public void onError(Throwable t) {
+                }
+
+                @Override
+                public void onCompleted() {
+                }
+            };
+        }
         AtomicBoolean open = new AtomicBoolean(true);
         Thread sender = new Thread(() -> {
             try {

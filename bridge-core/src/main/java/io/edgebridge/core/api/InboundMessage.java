@@ -10,7 +10,18 @@ import java.util.Optional;
  * @param payload     the payload bytes (do not modify)
  * @param properties  cloud-side metadata (MQTT 5 user properties, application properties, ...)
  * @param contentType content type if the cloud message carried one
+ * @param id          what names this cloud message on every redelivery, for as long as the cloud may
+ *                    redeliver it, and no other message meanwhile: a Pub/Sub message id; for an MQTT
+ *                    session, its session and the packet identifier while the message is
+ *                    unacknowledged. Empty when the cloud gives none. The handler joins a redelivery
+ *                    to a delivery of the same id still in progress instead of publishing it again,
+ *                    and counts it as redelivered rather than received.
  */
 public record InboundMessage(String topic, byte[] payload, Map<String, String> properties,
-        Optional<String> contentType) {
+        Optional<String> contentType, Optional<String> id) {
+
+    /** A message without an identity: every delivery of it is handled as a new message. */
+    public InboundMessage(String topic, byte[] payload, Map<String, String> properties, Optional<String> contentType) {
+        this(topic, payload, properties, contentType, Optional.empty());
+    }
 }

@@ -1,6 +1,7 @@
 package io.edgebridge.core.api;
 
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -43,6 +44,16 @@ public interface Sink {
 
     /** Whether the sink is connected right now (for status and logs). */
     boolean isConnected();
+
+    /**
+     * What keeps a connected sink from doing part of its work right now and will not pass by itself
+     * soon, e.g. a downstream subscription the cloud refuses (missing, permission denied), worded for
+     * an operator; empty when nothing does. While a required sink names a problem the bridge is not
+     * ready, and {@code /status} shows it.
+     */
+    default Optional<String> problem() {
+        return Optional.empty();
+    }
 
     /**
      * Stops the sink: unacknowledged sends fail with {@link DeliveryException.Disposition#RETRY}

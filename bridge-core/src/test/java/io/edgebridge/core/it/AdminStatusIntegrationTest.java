@@ -114,6 +114,12 @@ class AdminStatusIntegrationTest {
             assertThat(Instant.parse(probe.get("lastSent").asText())).isAfterOrEqualTo(before);
             assertThat(probe.get("lastOk").isNull()).isTrue();
             assertThat(probe.get("outstanding").asBoolean()).isTrue();
+            JsonNode downstream = cloud.get("downstream"); // the sink of the downstream route 'commands'
+            assertThat(downstream.get("received").asLong()).isZero();
+            assertThat(downstream.get("redelivered").asLong()).isZero();
+            assertThat(downstream.get("forwarded").asLong()).isZero();
+            assertThat(downstream.get("dropped").size()).isZero();
+            assertThat(out.has("downstream")).isFalse();
 
             JsonNode routes = status.get("routes");
             assertThat(fields(routes)).containsExactly("telemetry", "commands");

@@ -9,7 +9,10 @@ public final class Topics {
     /** The MQTT limit on a topic's UTF-8 length. */
     public static final int MAX_TOPIC_BYTES = 65_535;
 
-    /** Longest value a cloud message may bind into one local topic level. */
+    /**
+     * Longest value a cloud message may bind into one local topic level, in characters (Unicode code
+     * points, as a person counts them: an emoji is one, not two UTF-16 units); at most 1,024 UTF-8 bytes.
+     */
     public static final int MAX_BOUND_LEVEL_LENGTH = 256;
 
     private Topics() {
@@ -23,7 +26,8 @@ public final class Topics {
         if (value.isEmpty()) {
             return Optional.of("is empty");
         }
-        if (value.length() > MAX_BOUND_LEVEL_LENGTH) {
+        if (value.length() > 2 * MAX_BOUND_LEVEL_LENGTH) {
+            // Longer in UTF-16 units than any text of MAX_BOUND_LEVEL_LENGTH code points: no need to scan it.
             return Optional.of("is longer than " + MAX_BOUND_LEVEL_LENGTH + " characters");
         }
         for (int i = 0; i < value.length(); i++) {
@@ -47,6 +51,9 @@ public final class Topics {
                         return Optional.of("is not valid UTF-16 text");
                     }
             }
+        }
+        if (value.length() > MAX_BOUND_LEVEL_LENGTH && value.codePointCount(0, value.length()) > MAX_BOUND_LEVEL_LENGTH) {
+            return Optional.of("is longer than " + MAX_BOUND_LEVEL_LENGTH + " characters");
         }
         return Optional.empty();
     }

@@ -50,4 +50,19 @@ class TopicsTest {
         assertThat(Topics.checkUntrustedLevel("a\nb")).contains("contains a control character");
         assertThat(Topics.checkUntrustedLevel("x".repeat(Topics.MAX_BOUND_LEVEL_LENGTH + 1))).isPresent();
     }
+
+    @org.junit.jupiter.api.Test
+    void boundValueLimitCountsCharacters_notUtf16Units() {
+        String emoji = "\uD83D\uDE80"; // one character, two UTF-16 units, four UTF-8 bytes
+        assertThat(Topics.checkUntrustedLevel(emoji.repeat(Topics.MAX_BOUND_LEVEL_LENGTH))).isEmpty();
+        assertThat(Topics.checkUntrustedLevel(emoji.repeat(Topics.MAX_BOUND_LEVEL_LENGTH + 1)))
+                .contains("is longer than 256 characters");
+        assertThat(Topics.checkUntrustedLevel("\u00e9".repeat(Topics.MAX_BOUND_LEVEL_LENGTH))).isEmpty();
+        assertThat(Topics.checkUntrustedLevel("x".repeat(Topics.MAX_BOUND_LEVEL_LENGTH))).isEmpty();
+        assertThat(Topics.checkUntrustedLevel("x".repeat(Topics.MAX_BOUND_LEVEL_LENGTH - 1) + emoji)).isEmpty();
+        assertThat(Topics.checkUntrustedLevel("x".repeat(Topics.MAX_BOUND_LEVEL_LENGTH) + emoji))
+                .contains("is longer than 256 characters");
+        // A lone surrogate is invalid text, whatever the length.
+        assertThat(Topics.checkUntrustedLevel("\uD83D" + "x".repeat(300))).contains("is not valid UTF-16 text");
+    }
 }

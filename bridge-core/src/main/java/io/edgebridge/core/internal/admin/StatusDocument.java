@@ -59,6 +59,7 @@ final class StatusDocument {
             putTime(s, "lastSuccess", sink.lastSuccess());
             s.put("inFlight", sink.inFlight());
             s.put("backlog", sink.backlog());
+            putDownstream(s, sink.name(), config, bridge.metrics().registry());
             sink.probe().ifPresent(p -> {
                 ObjectNode probe = s.putObject("probe");
                 probe.put("topic", p.topic());
@@ -88,6 +89,49 @@ final class StatusDocument {
         s.put("entries", spool == null ? 0 : spool.entryCount());
         s.put("bytes", spool == null ? 0 : spool.bytes());
         return root;
+    }
+
+    /**
+     * For a sink with downstream routes: what its cloud sent (each message once, and redeliveries),
+     * what reached the local broker, and what was dropped by reason, including what the sink itself
+     * rejected before any route matched (route {@code *}).
+     */
+    private static void putDownstream(ObjectNode sinkNode, String sink, BridgeConfig config, MeterRegistry registry) {
+        java.util.List<String> routes = config.routes().stream()
+                .filter(r -> r instanceof io.edgebridge.config.DownstreamRoute d && d.sink().equals(sink))
+                .map(RouteConfig::name).toList();
+        if (routes.isEmpty()) {
+            return;
+        }
+        String downstream = Direction.DOWNSTREAM.tag();
+        long received = 0;
+        for (String route : routes) {
+            received += sum(registry, BridgeMeter.RECEIVED, Direction.DOWNSTREAM, route);
+        }
+        ObjectNode d = sinkNode.putObject("downstream");
+        d.put("received", received);
+        d.put("redelivered", sumBySink(registry, BridgeMeter.REDELIVERED, sink));
+        d.put("forwarded", sumBySink(registry, BridgeMeter.FORWARDED, sink));
+        ObjectNode dropped = d.putObject("dropped");
+        java.util.Map<String, Double> byReason = new java.util.TreeMap<>();
+        for (Counter c : registry.find(BridgeMeter.DROPPED.meterName()).tag("direction", downstream).tag("sink", sink)
+                .counters()) {
+            byReason.merge(c.getId().getTag("reason"), c.count(), Double::sum);
+        }
+        byReason.forEach((reason, count) -> {
+            if (count >= 1) { // every reason's counter exists from the start; show those that happened
+                dropped.put(reason, count.longValue());
+            }
+        });
+    }
+
+    private static long sumBySink(MeterRegistry registry, BridgeMeter meter, String sink) {
+        double total = 0;
+        for (Counter c : registry.find(meter.meterName()).tag("direction", Direction.DOWNSTREAM.tag())
+                .tag("sink", sink).counters()) {
+            total += c.count();
+        }
+        return (long) total;
     }
 
     private static void putTime(ObjectNode node, String field, OptionalLong epochMillis) {

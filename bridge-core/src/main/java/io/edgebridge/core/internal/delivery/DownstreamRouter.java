@@ -12,6 +12,7 @@ import io.edgebridge.core.internal.local.LocalRequestTimeoutException;
 import io.edgebridge.core.internal.mqtt.PublishRejectedException;
 import io.edgebridge.core.internal.route.CompiledDownstreamRoute;
 import io.edgebridge.core.internal.stats.BridgeMetrics;
+import io.edgebridge.core.support.LogLimit;
 import io.micrometer.core.instrument.Counter;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -21,6 +22,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,10 +34,21 @@ import org.slf4j.LoggerFactory;
  * single valid topic levels, or the message is rejected and counted. Local failures are retried
  * with backoff while the bridge runs; a local broker that refuses a message outright (MQTT 5 error
  * reason code) is tried {@code maxAttempts} times, then the message is dropped and counted.
+ *
+ * <p>One cloud message has at most one delivery in progress ({@link DownstreamDelivery}): a
+ * redelivery with the same {@link InboundMessage#id()} joins it, and when the sink gives up on every
+ * stage of a delivery its retries end and its waiting local publishes are withdrawn. So a local
+ * broker outage leaves one local publish per message queued however often the cloud redelivers.
+ * {@code received} counts a message once; its redeliveries are counted as {@code redelivered}.
+ *
+ * <p>What a cloud can repeat is logged at most once per interval and kind, with a count
+ * ({@link LogLimit}): rejections, failed local publishes.
  */
 public final class DownstreamRouter implements DownstreamHandler {
 
     private static final Logger log = LoggerFactory.getLogger(DownstreamRouter.class);
+    /** The route tag of counts not tied to one route. */
+    private static final String ANY_ROUTE = "*";
     private static final Backoff RETRY = new Backoff(Duration.ofMillis(200), Duration.ofSeconds(10), 0.2);
 
     private final String sink;
@@ -46,6 +59,9 @@ public final class DownstreamRouter implements DownstreamHandler {
     private final Counter unrouted;
     private final Counter refused;
     private final Counter timedOut;
+    private final Counter rejectedBySink;
+    private final DeliveryRegistry deliveries = new DeliveryRegistry();
+    private final LogLimit logLimit = new LogLimit();
     private volatile boolean stopped;
 
     public DownstreamRouter(String sink, List<CompiledDownstreamRoute> routes, LocalBroker local,
@@ -55,86 +71,176 @@ public final class DownstreamRouter implements DownstreamHandler {
         this.local = local;
         this.scheduler = scheduler;
         this.maxAttempts = maxAttempts;
-        this.unrouted = metrics.dropped(Direction.DOWNSTREAM, "*", sink, "no-route");
-        this.refused = metrics.dropped(Direction.DOWNSTREAM, "*", sink, "refused");
-        this.timedOut = metrics.dropped(Direction.DOWNSTREAM, "*", sink, "no-response");
+        this.unrouted = metrics.dropped(Direction.DOWNSTREAM, ANY_ROUTE, sink, "no-route");
+        this.refused = metrics.dropped(Direction.DOWNSTREAM, ANY_ROUTE, sink, "refused");
+        this.timedOut = metrics.dropped(Direction.DOWNSTREAM, ANY_ROUTE, sink, "no-response");
+        this.rejectedBySink = metrics.dropped(Direction.DOWNSTREAM, ANY_ROUTE, sink,
+                "invalid-topic");
     }
 
     @Override
     public CompletionStage<Void> onMessage(InboundMessage message) {
         if (stopped) {
-            return CompletableFuture.failedFuture(new IllegalStateException("bridge is stopping"));
+            return CompletableFuture.failedFuture(new IllegalStateException("the bridge is stopping"));
+        }
+        Optional<CompletableFuture<Void>> joined = join(message);
+        if (joined.isPresent()) {
+            return joined.get();
         }
         long receivedAt = System.currentTimeMillis();
+        boolean redelivery = message.id().map(deliveries::givenUpBefore).orElse(false);
         String[] levels = Topics.levels(message.topic());
-        List<CompletableFuture<Void>> publishes = new ArrayList<>(1);
-        boolean matched = false;
+        List<CompiledDownstreamRoute> matched = new ArrayList<>(1);
+        List<CompiledDownstreamRoute.Publish> publishes = new ArrayList<>(1);
+        boolean anyRoute = false;
         for (CompiledDownstreamRoute route : routes) {
             Optional<CompiledDownstreamRoute.Result> result =
                     route.render(message.topic(), levels, message.payload(), receivedAt);
             if (result.isEmpty()) {
                 continue;
             }
-            matched = true;
-            route.received().increment();
+            anyRoute = true;
+            (redelivery ? route.redelivered() : route.received()).increment();
             if (result.get() instanceof CompiledDownstreamRoute.Rejected rejected) {
                 route.invalid().increment();
-                log.atWarn().addKeyValue("route", route.name()).addKeyValue("sink", sink)
-                        .log("rejected a cloud message: {}", rejected.reason());
+                warn("rejected", route.name(), null, "rejected a cloud message (acknowledged, not published locally): {}",
+                        rejected.reason());
             } else {
-                CompiledDownstreamRoute.Publish publish = (CompiledDownstreamRoute.Publish) result.get();
-                publishes.add(publish(route, publish, receivedAt, 0));
+                matched.add(route);
+                publishes.add((CompiledDownstreamRoute.Publish) result.get());
             }
         }
-        if (!matched) {
-            unrouted.increment();
-            log.atDebug().addKeyValue("sink", sink).log("no downstream route matches a cloud message");
+        if (publishes.isEmpty()) {
+            if (!anyRoute) {
+                unrouted.increment();
+                log.atDebug().addKeyValue("sink", sink).log("no downstream route matches a cloud message");
+            }
+            return CompletableFuture.completedFuture(null);
         }
-        return CompletableFuture.allOf(publishes.toArray(new CompletableFuture[0]));
+        DownstreamDelivery delivery;
+        CompletableFuture<Void> stage;
+        synchronized (deliveries) {
+            // Another delivery of the same message may have started while this one was rendered.
+            joined = join(message);
+            if (joined.isPresent()) {
+                return joined.get();
+            }
+            DownstreamDelivery[] self = new DownstreamDelivery[1];
+            delivery = new DownstreamDelivery(message.id(), matched, () -> deliveries.ended(self[0], false));
+            self[0] = delivery;
+            deliveries.add(delivery);
+            stage = delivery.attach().orElseThrow();
+        }
+        List<CompletableFuture<Void>> all = new ArrayList<>(publishes.size());
+        for (int i = 0; i < publishes.size(); i++) {
+            all.add(publish(delivery, matched.get(i), publishes.get(i), receivedAt, 0));
+        }
+        CompletableFuture.allOf(all.toArray(new CompletableFuture[0])).whenComplete((v, error) -> {
+            if (delivery.abandoned()) {
+                return; // already ended, and remembered as given up
+            }
+            deliveries.ended(delivery, error == null);
+            delivery.finish(error == null ? null : unwrap(error));
+        });
+        return stage;
     }
 
-    private CompletableFuture<Void> publish(CompiledDownstreamRoute route, CompiledDownstreamRoute.Publish publish,
-            long receivedAt, int attempt) {
-        return local.publish(publish.topic(), publish.payload(), publish.retain(), publish.properties())
-                .handle((ok, error) -> {
-                    if (error == null) {
-                        route.meters().forwarded().increment();
-                        route.meters().forwardedBytes().increment(publish.payload().length);
-                        route.meters().latency().record(
-                                Math.max(0, System.currentTimeMillis() - receivedAt), TimeUnit.MILLISECONDS);
-                        return CompletableFuture.<Void>completedFuture(null);
-                    }
-                    Throwable cause = error instanceof CompletionException && error.getCause() != null
-                            ? error.getCause() : error;
-                    boolean refusedByBroker = cause instanceof PublishRejectedException;
-                    (refusedByBroker ? route.meters().failedRejected() : route.meters().failedRetry()).increment();
-                    if (stopped) {
-                        return CompletableFuture.<Void>failedFuture(cause);
-                    }
-                    if (refusedByBroker && attempt + 1 >= maxAttempts) {
-                        refused.increment();
-                        log.atWarn().addKeyValue("route", route.name()).addKeyValue("sink", sink)
-                                .addKeyValue("topic", publish.topic())
-                                .log("local broker refused the message {} times, dropping it: {}", attempt + 1,
-                                        cause.getMessage());
-                        return CompletableFuture.<Void>completedFuture(null);
-                    }
-                    long delay = BackoffDelays.millis(RETRY, attempt);
-                    log.atWarn().addKeyValue("route", route.name()).addKeyValue("sink", sink)
-                            .addKeyValue("topic", publish.topic())
-                            .log("local publish failed, retrying in {} ms: {}", delay, cause.toString());
-                    CompletableFuture<Void> retried = new CompletableFuture<>();
-                    scheduler.schedule(() -> publish(route, publish, receivedAt, attempt + 1)
-                            .whenComplete((v, e) -> {
-                                if (e == null) {
-                                    retried.complete(null);
-                                } else {
-                                    retried.completeExceptionally(e);
-                                }
-                            }), delay, TimeUnit.MILLISECONDS);
-                    return retried;
-                })
-                .thenCompose(f -> f);
+    /** Attaches to a delivery of the same message in progress, counting the redelivery. */
+    private Optional<CompletableFuture<Void>> join(InboundMessage message) {
+        if (message.id().isEmpty()) {
+            return Optional.empty();
+        }
+        synchronized (deliveries) {
+            Optional<DownstreamDelivery> running = deliveries.inProgress(message.id().get());
+            if (running.isEmpty()) {
+                return Optional.empty();
+            }
+            Optional<CompletableFuture<Void>> stage = running.get().attach();
+            stage.ifPresent(s -> running.get().routes().forEach(r -> r.redelivered().increment()));
+            return stage;
+        }
+    }
+
+    private CompletableFuture<Void> publish(DownstreamDelivery delivery, CompiledDownstreamRoute route,
+            CompiledDownstreamRoute.Publish publish, long receivedAt, int attempt) {
+        if (delivery.abandoned()) {
+            return CompletableFuture.failedFuture(new IllegalStateException("given up"));
+        }
+        CompletableFuture<Void> sent;
+        try {
+            sent = local.publish(publish.topic(), publish.payload(), publish.retain(), publish.properties());
+        } catch (RuntimeException e) {
+            sent = CompletableFuture.failedFuture(e);
+        }
+        if (!delivery.track(sent)) {
+            return CompletableFuture.failedFuture(new IllegalStateException("given up"));
+        }
+        CompletableFuture<Void> attemptDone = sent;
+        return sent.handle((ok, error) -> {
+            delivery.untrack(attemptDone);
+            if (error == null) {
+                route.meters().forwarded().increment();
+                route.meters().forwardedBytes().increment(publish.payload().length);
+                route.meters().latency().record(
+                        Math.max(0, System.currentTimeMillis() - receivedAt), TimeUnit.MILLISECONDS);
+                return CompletableFuture.<Void>completedFuture(null);
+            }
+            Throwable cause = unwrap(error);
+            if (delivery.abandoned()) {
+                return CompletableFuture.<Void>failedFuture(cause); // withdrawn: not a failure of the broker
+            }
+            boolean refusedByBroker = cause instanceof PublishRejectedException;
+            (refusedByBroker ? route.meters().failedRejected() : route.meters().failedRetry()).increment();
+            if (stopped) {
+                return CompletableFuture.<Void>failedFuture(cause);
+            }
+            if (refusedByBroker && attempt + 1 >= maxAttempts) {
+                refused.increment();
+                warn("refused", route.name(), publish.topic(),
+                        "the local broker refused a cloud message " + (attempt + 1) + " times, dropping it: {}",
+                        cause.getMessage());
+                return CompletableFuture.<Void>completedFuture(null);
+            }
+            long delay = BackoffDelays.millis(RETRY, attempt);
+            warn("retry", route.name(), publish.topic(), "local publish failed, retrying with backoff: {}",
+                    cause.toString());
+            CompletableFuture<Void> retried = new CompletableFuture<>();
+            ScheduledFuture<?> timer = scheduler.schedule(() -> publish(delivery, route, publish, receivedAt, attempt + 1)
+                    .whenComplete((v, e) -> {
+                        if (e == null) {
+                            retried.complete(null);
+                        } else {
+                            retried.completeExceptionally(e);
+                        }
+                    }), delay, TimeUnit.MILLISECONDS);
+            if (!delivery.track(timer)) {
+                retried.completeExceptionally(new IllegalStateException("given up"));
+            }
+            retried.whenComplete((v, e) -> delivery.untrack(timer));
+            return retried;
+        }).thenCompose(f -> f);
+    }
+
+    private void warn(String kind, String route, String topic, String message, Object argument) {
+        LogLimit.Pass pass = logLimit.admit(kind);
+        if (!pass.logs()) {
+            return;
+        }
+        var event = log.atWarn().addKeyValue("route", route).addKeyValue("sink", sink);
+        if (topic != null) {
+            event = event.addKeyValue("topic", topic);
+        }
+        if (pass.suppressed() > 0) {
+            event = event.addKeyValue("suppressed", pass.suppressed());
+        }
+        event.log(message + pass.suffix(), argument);
+    }
+
+    @Override
+    public void onRejected(String reason) {
+        rejectedBySink.increment();
+        warn("rejected", ANY_ROUTE, null,
+                "rejected a cloud message (acknowledged, not published locally): {}", reason);
     }
 
     @Override
@@ -153,8 +259,7 @@ public final class DownstreamRouter implements DownstreamHandler {
             route.received().increment();
             if (result.get() instanceof CompiledDownstreamRoute.Rejected rejected) {
                 route.invalid().increment();
-                log.atWarn().addKeyValue("route", route.name()).addKeyValue("sink", sink)
-                        .log("rejected a cloud request: {}", rejected.reason());
+                warn("rejected", route.name(), null, "rejected a cloud request: {}", rejected.reason());
                 return CompletableFuture.completedFuture(new RequestOutcome.Invalid(rejected.reason()));
             }
             CompiledDownstreamRoute.Publish publish = (CompiledDownstreamRoute.Publish) result.get();
@@ -168,16 +273,14 @@ public final class DownstreamRouter implements DownstreamHandler {
                             return (RequestOutcome) new RequestOutcome.Answered(response.payload(),
                                     response.userProperties(), response.contentType());
                         }
-                        Throwable cause = error instanceof CompletionException && error.getCause() != null
-                                ? error.getCause() : error;
+                        Throwable cause = unwrap(error);
                         if (cause instanceof LocalRequestTimeoutException) {
                             timedOut.increment();
                             return new RequestOutcome.TimedOut(timeout);
                         }
                         route.meters().failedRetry().increment();
-                        log.atWarn().addKeyValue("route", route.name()).addKeyValue("sink", sink)
-                                .addKeyValue("topic", publish.topic())
-                                .log("a cloud request could not be published locally: {}", cause.toString());
+                        warn("request", route.name(), publish.topic(),
+                                "a cloud request could not be published locally: {}", cause.toString());
                         return new RequestOutcome.Failed(cause.getMessage() == null ? cause.toString()
                                 : cause.getMessage());
                     });
@@ -188,8 +291,20 @@ public final class DownstreamRouter implements DownstreamHandler {
         return CompletableFuture.completedFuture(new RequestOutcome.NoRoute());
     }
 
-    /** New messages are refused (not acknowledged to the cloud) and retries end. */
+    /**
+     * New messages are refused (not acknowledged to the cloud), retries end, and deliveries in
+     * progress fail with their local publishes withdrawn: the cloud redelivers them to the next run.
+     */
     public void stop() {
         stopped = true;
+        IllegalStateException stopping = new IllegalStateException("the bridge is stopping");
+        for (DownstreamDelivery delivery : deliveries.inProgress()) {
+            deliveries.ended(delivery, false);
+            delivery.finish(stopping);
+        }
+    }
+
+    private static Throwable unwrap(Throwable error) {
+        return error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
     }
 }

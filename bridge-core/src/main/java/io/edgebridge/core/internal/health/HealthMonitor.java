@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Decides whether the bridge is live and ready, and sends sink probes.
  *
- * <p>A sink is ready when it is connected and not stalled. Stalled means it has work (sends open,
+ * <p>A sink is ready when it is connected, names no {@link Sink#problem()}, and is not stalled. Stalled means it has work (sends open,
  * a backlog, or an unanswered probe) and nothing was acknowledged within the ready window, counted
  * from the later of the last acknowledgement and the moment the work appeared: an idle connected
  * sink is ready, one whose connection stays open but never acknowledges turns unready within the
@@ -135,8 +135,11 @@ public final class HealthMonitor {
         boolean connected = sample.sink().isConnected();
         boolean stalled = workSince != 0 && now - Math.max(lastSuccess, workSince) >= window;
         Optional<String> problem = Optional.empty();
+        Optional<String> reported = connected ? sample.sink().problem() : Optional.empty();
         if (!connected) {
             problem = Optional.of("not connected");
+        } else if (reported.isPresent()) {
+            problem = reported;
         } else if (stalled) {
             problem = Optional.of("stalled: " + work(sample, watch) + " and nothing acknowledged for "
                     + (now - Math.max(lastSuccess, workSince)) / 1000 + " s (readyWindow " + window / 1000 + " s)");

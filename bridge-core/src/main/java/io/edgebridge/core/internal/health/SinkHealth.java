@@ -10,7 +10,7 @@ import java.util.OptionalLong;
  * @param type        the sink's type
  * @param required    whether readiness depends on it
  * @param connected   whether it reports a connection
- * @param ready       connected and not stalled
+ * @param ready       connected, without a problem the sink names, and not stalled
  * @param problem     why it is not ready
  * @param lastSuccess epoch ms of the last acknowledged send or probe
  * @param inFlight    sends open now

@@ -22,6 +22,8 @@ public interface LocalBroker {
 
     /**
      * Publishes a message locally with QoS 1 and the hop marker; completes at the local PUBACK.
+     * Cancelling the returned future withdraws the message if it has not reached the broker yet (it
+     * waits while the session is disconnected), and keeps it from being re-sent after a reconnect.
      */
     CompletableFuture<Void> publish(String topic, byte[] payload, boolean retain, Map<String, String> properties);
 

@@ -35,7 +35,9 @@ public interface MqttLink {
     /**
      * Publishes; completes at the broker's acknowledgement (immediately for QoS 0). Fails with
      * {@link PublishRejectedException} for an error reason code, or with the client's exception
-     * when the message could not be sent.
+     * when the message could not be sent. Cancelling the returned future withdraws the message: it
+     * is not sent if it still waits (e.g. while disconnected), and a QoS 1 message sent but not yet
+     * acknowledged is not re-sent after a reconnect.
      */
     CompletableFuture<Void> publish(OutgoingMessage message);
 

@@ -88,6 +88,12 @@ final class NettyMqttLink implements MqttLink {
     private int serverReceiveMaximum = NO_LIMIT;
     private long serverMaximumPacketSize = Long.MAX_VALUE;
     private ScheduledFuture<?> pendingReconnect;
+    /**
+     * Counts the broker sessions this link has had: it grows with every CONNACK without a session
+     * present. With a packet identifier it names an incoming message for as long as it is
+     * unacknowledged (see {@link IncomingMessage#sessionKey()}).
+     */
+    private long sessionEpoch;
     /** Why the broker refused the last connection, for the reconnect log line. */
     private String refusedReason;
 
@@ -278,6 +284,9 @@ final class NettyMqttLink implements MqttLink {
         attempts = 0;
         refusedReason = null;
         boolean sessionPresent = ack.variableHeader().isSessionPresent();
+        if (!sessionPresent) {
+            sessionEpoch++;
+        }
         MqttProperties properties = ack.variableHeader().properties();
         serverReceiveMaximum = intProperty(properties, MqttProperties.MqttPropertyType.RECEIVE_MAXIMUM, NO_LIMIT);
         serverMaximumPacketSize = intProperty(properties, MqttProperties.MqttPropertyType.MAXIMUM_PACKET_SIZE, -1) > 0
@@ -399,6 +408,9 @@ final class NettyMqttLink implements MqttLink {
                 return;
             }
             queued.pollFirst();
+            if (flight.withdrawn()) {
+                continue; // the caller gave up on it before it was sent: it never reaches the broker
+            }
             long size = flight.estimatedSize();
             if (size > serverMaximumPacketSize) {
                 flight.done.completeExceptionally(new PacketTooLargeException(size, serverMaximumPacketSize));
@@ -423,6 +435,11 @@ final class NettyMqttLink implements MqttLink {
             queued.addFirst(flights.remove(i));
         }
         for (Flight flight : flights) {
+            if (flight.withdrawn() && flight.message.qos() == 1) {
+                // Given up by the caller while unacknowledged: a QoS 1 publish leaves no state at the
+                // broker, so it is not sent again (the broker may or may not have taken the first one).
+                continue;
+            }
             inflight.put(flight.packetId, flight);
             if (flight.released) {
                 write(pubRel(flight.packetId));
@@ -573,8 +590,10 @@ final class NettyMqttLink implements MqttLink {
                 write(qos == 1 ? MqttMessageBuilders.pubAck().packetId(id).build() : pubRec(id));
             }
         });
+        Optional<String> sessionKey = qos == 0 ? Optional.empty() : Optional.of(sessionEpoch + ":" + id);
         handler.accept(new IncomingMessage(publish.variableHeader().topicName(), payload, qos,
-                publish.fixedHeader().isRetain(), userProperties, contentType, correlationData, acknowledger));
+                publish.fixedHeader().isRetain(), userProperties, contentType, correlationData, sessionKey,
+                acknowledger));
     }
 
     @SuppressWarnings("unchecked")
@@ -636,6 +655,11 @@ final class NettyMqttLink implements MqttLink {
 
         Flight(OutgoingMessage message) {
             this.message = message;
+        }
+
+        /** Cancelled by the caller ({@link MqttLink#publish}'s future) before the broker acknowledged it. */
+        boolean withdrawn() {
+            return done.isCancelled();
         }
 
         MqttPublishMessage toPublish(int id, boolean dup, boolean v5) {

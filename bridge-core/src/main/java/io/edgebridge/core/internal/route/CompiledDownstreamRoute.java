@@ -35,6 +35,7 @@ public final class CompiledDownstreamRoute {
     private final String[] propertyNames;
     private final CompiledTemplate[] propertyValues;
     private final Counter received;
+    private final Counter redelivered;
     private final Counter invalid;
     private final TargetMeters meters;
 
@@ -52,6 +53,7 @@ public final class CompiledDownstreamRoute {
                 .map(t -> CompiledTemplate.compile(t, bindings))
                 .toArray(CompiledTemplate[]::new);
         this.received = metrics.received(Direction.DOWNSTREAM, name);
+        this.redelivered = metrics.redelivered(name, sink);
         this.invalid = metrics.dropped(Direction.DOWNSTREAM, name, sink, "invalid-topic");
         this.meters = TargetMeters.of(metrics, Direction.DOWNSTREAM, name, sink);
     }
@@ -70,6 +72,11 @@ public final class CompiledDownstreamRoute {
 
     public Counter received() {
         return received;
+    }
+
+    /** Cloud messages received again (a redelivery of one already counted as received). */
+    public Counter redelivered() {
+        return redelivered;
     }
 
     public Counter invalid() {

@@ -12,8 +12,13 @@ public enum BridgeMeter {
 
     RECEIVED("edgebridge.messages.received", Kind.COUNTER, "messages",
             "Messages accepted from their source: the local broker (upstream, counted once per matching route)"
-                    + " or a sink's cloud side (downstream)",
+                    + " or a sink's cloud side (downstream, each message once: redeliveries are counted as"
+                    + " edgebridge.messages.redelivered)",
             "direction", "route"),
+    REDELIVERED("edgebridge.messages.redelivered", Kind.COUNTER, "messages",
+            "Downstream: deliveries of a cloud message the sink had handed over before (the cloud redelivered it"
+                    + " after a timeout, nack or reconnect); joined to the delivery in progress or published anew",
+            "direction", "route", "sink"),
     FORWARDED("edgebridge.messages.forwarded", Kind.COUNTER, "messages",
             "Messages the destination acknowledged: the cloud (upstream) or the local broker (downstream)",
             "direction", "route", "sink"),
@@ -25,7 +30,7 @@ public enum BridgeMeter {
     DROPPED("edgebridge.messages.dropped", Kind.COUNTER, "messages",
             "Messages given up on. reason: spool-full, expired, refused (refuse-new), overload (a QoS 0 message"
                     + " arriving while the spool's write queue is full), invalid-topic (a cloud value"
-                    + " that is not a valid topic level), sink-removed; sink is '*' when no sink was chosen yet",
+                    + " that is not a valid topic level, or a cloud message the sink could not give a topic; route '*'), sink-removed; sink is '*' when no sink was chosen yet",
             "direction", "route", "sink", "reason"),
     DEAD_LETTERED("edgebridge.messages.deadlettered", Kind.COUNTER, "messages",
             "Messages published to the dead-letter topic. reason: rejected (after maxAttempts), permanent",

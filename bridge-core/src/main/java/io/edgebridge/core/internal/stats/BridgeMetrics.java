@@ -37,6 +37,11 @@ public final class BridgeMetrics {
         return counter(BridgeMeter.RECEIVED, Tags.of("direction", direction.tag(), "route", route));
     }
 
+    /** Downstream messages a sink's cloud delivered again (not counted as received again). */
+    public Counter redelivered(String route, String sink) {
+        return counter(BridgeMeter.REDELIVERED, routeSink(Direction.DOWNSTREAM, route, sink));
+    }
+
     public Counter forwarded(Direction direction, String route, String sink) {
         return counter(BridgeMeter.FORWARDED, routeSink(direction, route, sink));
     }

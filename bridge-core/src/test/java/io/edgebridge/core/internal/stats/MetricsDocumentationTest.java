@@ -56,6 +56,7 @@ class MetricsDocumentationTest {
             case LOCAL_REFUSED -> metrics.localRefused("publish", "not-authorized");
             case RATE_LIMITED -> metrics.rateLimited("s");
             case ADMIN_CLOSED -> metrics.adminClosed("limit");
+            case REDELIVERED -> metrics.redelivered("r", "s");
             default -> throw new AssertionError("register " + meter + " here as the bridge does, and document it");
         }
     }

@@ -25,7 +25,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Forwards to an MQTT broker and, for downstream routes, subscribes there. Publishes made while
  * disconnected wait in the link and are sent, or re-sent, after it reconnects; downstream messages
- * are acknowledged to the broker only after the local PUBACK.
+ * are acknowledged to the broker only after the local PUBACK. A message the broker redelivers
+ * (after a reconnect that resumed the session) while its first delivery still waits for the local
+ * broker joins that delivery: one local copy, acknowledged on the connection it came on last.
  */
 final class MqttSink implements Sink {
 
@@ -70,8 +72,10 @@ final class MqttSink implements Sink {
     }
 
     private void onCloudMessage(IncomingMessage message) {
+        // The session key names the message on its redelivery after a resumed session, so that
+        // redelivery joins the delivery still waiting for the local broker instead of adding a copy.
         downstream.deliver(new InboundMessage(message.topic(), message.payload(), message.userProperties(),
-                message.contentType())).whenComplete((ok, error) -> {
+                message.contentType(), message.sessionKey())).whenComplete((ok, error) -> {
                     if (error == null) {
                         message.ack();
                     }

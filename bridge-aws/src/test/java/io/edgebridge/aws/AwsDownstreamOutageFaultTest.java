@@ -1,0 +1,158 @@
+package io.edgebridge.aws;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.edgebridge.core.testing.AdminClient;
+import io.edgebridge.core.testing.FaultRow;
+import io.edgebridge.core.testing.LogCapture;
+import io.edgebridge.core.testing.Mosquitto;
+import io.edgebridge.core.testing.Publisher;
+import io.edgebridge.core.testing.Recorder;
+import io.edgebridge.core.testing.TcpProxy;
+import io.edgebridge.core.testing.TestBridge;
+import io.edgebridge.core.testing.TestCertificates;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.CleanupMode;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Fault row: the local broker (Mosquitto) is down while {@link IotCoreStandIn} sends commands, and the
+ * sink's mutual-TLS connection (through a {@link TcpProxy}) drops twice meanwhile; each reconnect
+ * resumes the session and the cloud redelivers every unacknowledged command. Before the fix each
+ * redelivery queued one more local publish (three copies of every command); now the deliveries of the
+ * earlier connections are given up when the session resumes.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class AwsDownstreamOutageFaultTest {
+
+    private static final int COMMANDS = 100;
+    private static final int CLOUD_RECONNECTS = 2;
+
+    @TempDir(cleanup = CleanupMode.ON_SUCCESS)
+    Path dir;
+
+    @Test
+    void localBrokerDown_cloudSessionResumedTwice_everyCommandArrivesAtMostTwice_readyAgain() throws Exception {
+        TestCertificates pki = TestCertificates.newCa(dir.resolve("pki"), "test-iot-ca");
+        TestCertificates.Issued device = pki.client("gateway-1");
+        try (var local = new Mosquitto(dir.resolve("local")).start();
+                var cloud = new IotCoreStandIn(dir.resolve("iot"), pki.server("iot-endpoint"), pki).start();
+                var link = new TcpProxy(cloud.tlsPort()).restore();
+                var devices = new Recorder(local.port(), "devices", "devices/+/commands");
+                var bridge = TestBridge.start(dir.resolve("bridge"), """
+                        dataDir: %s
+                        stats: { logInterval: 0 }
+                        local:
+                          broker: %s
+                          clientId: edgebridge-fault
+                          reconnect: { min: 100ms, max: 500ms }
+                        sinks:
+                          aws:
+                            type: aws-iot-core
+                            endpoint: localhost
+                            port: %d
+                            clientId: gateway-1
+                            certificate: %s
+                            privateKey: %s
+                            ca: %s
+                            connectTimeout: 5s
+                            reconnect: { min: 100ms, max: 500ms }
+                        routes:
+                          - name: commands
+                            direction: downstream
+                            from: { sink: aws, topic: commands/<deviceId> }
+                            to: devices/<deviceId>/commands
+                        """.formatted(dir.resolve("data"), local.uri(), port(link), device.certificate(),
+                        device.privateKey(), pki.caCertificate()));
+                var operator = new Publisher(cloud.plainPort(), 100)) {
+            AdminClient admin = new AdminClient(bridge.adminPort());
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(300)).until(() -> {
+                operator.publish("commands/dev0", "warm-up");
+                return devices.received("warm-up");
+            });
+            await().atMost(Duration.ofSeconds(10)).until(() -> admin.ready() == 200);
+
+            try (LogCapture logs = LogCapture.start()) {
+                local.stop();
+                double before = handedOver(bridge);
+                List<String> sent = new ArrayList<>();
+                for (int i = 0; i < COMMANDS; i++) {
+                    String payload = "command-" + i;
+                    operator.publish("commands/dev" + (i % 10), payload);
+                    sent.add(payload);
+                }
+                operator.drain(30, TimeUnit.SECONDS);
+                // The broker sends as many as its in-flight window for the session allows, then waits
+                // for acknowledgements that cannot come while the local broker is away.
+                AtomicLong handed = new AtomicLong(-1);
+                await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(20)).until(() -> {
+                    long now = (long) handedOver(bridge);
+                    return handed.getAndSet(now) == now && now > before;
+                });
+                long window = (long) (handedOver(bridge) - before);
+                for (int cut = 1; cut <= CLOUD_RECONNECTS; cut++) {
+                    link.cut();
+                    await().atMost(Duration.ofSeconds(10)).until(() -> !sinkConnected(bridge));
+                    link.restore();
+                    double expected = before + window * (cut + 1L);
+                    // The resumed session redelivers every command it had sent and not had acknowledged.
+                    await().atMost(Duration.ofSeconds(30)).until(() -> handedOver(bridge) >= expected);
+                }
+
+                long backAt = System.nanoTime();
+                local.start();
+                devices.awaitDistinct(COMMANDS + 1, Duration.ofSeconds(30));
+                await().atMost(Duration.ofSeconds(20)).until(() -> admin.ready() == 200);
+                Duration recovery = Duration.ofNanos(System.nanoTime() - backAt);
+                // Late copies would arrive right behind the first ones: wait for 2 s without any.
+                AtomicLong seen = new AtomicLong(-1);
+                await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(30)).until(() -> {
+                    long now = devices.total();
+                    return seen.getAndSet(now) == now;
+                });
+
+                Map<String, Long> copies = devices.arrivals().stream().map(Recorder.Arrival::payload)
+                        .filter(p -> p.startsWith("command-"))
+                        .collect(Collectors.groupingBy(Function.identity(), Collectors.counting()));
+                long maxCopies = copies.values().stream().mapToLong(Long::longValue).max().orElse(0);
+                long duplicates = copies.values().stream().mapToLong(c -> c - 1).sum();
+                FaultRow row = new FaultRow("downstream: local broker down, cloud session resumed "
+                        + CLOUD_RECONNECTS + " times, " + COMMANDS + " commands", "mosquitto", "aws-iot-core",
+                        sent.size(), copies.size(),
+                        (long) bridge.count("edgebridge.messages.dropped", "direction", "downstream"), duplicates,
+                        recovery, logs.count()).record();
+                assertThat(devices.missing(sent)).isEmpty();
+                assertThat(maxCopies).as("local copies of one command (each was redelivered %d times)",
+                        CLOUD_RECONNECTS).isLessThanOrEqualTo(2);
+                row.assertAccounted(COMMANDS / 10).assertLogLinesAtMost(40);
+            }
+        }
+    }
+
+    /** Deliveries the sink handed to the bridge (IoT Core messages carry no identity: all count as received). */
+    private static double handedOver(TestBridge bridge) {
+        return bridge.count("edgebridge.messages.received", "direction", "downstream")
+                + bridge.count("edgebridge.messages.redelivered", "direction", "downstream");
+    }
+
+    private static boolean sinkConnected(TestBridge bridge) {
+        var gauge = bridge.registry().find("edgebridge.sink.connected").tag("sink", "aws").gauge();
+        return gauge != null && gauge.value() == 1;
+    }
+
+    private static int port(TcpProxy proxy) {
+        String uri = proxy.uri();
+        return Integer.parseInt(uri.substring(uri.lastIndexOf(':') + 1));
+    }
+}

@@ -1,0 +1,139 @@
+package io.edgebridge.core.it.faults;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.edgebridge.core.testing.AdminClient;
+import io.edgebridge.core.testing.FaultRow;
+import io.edgebridge.core.testing.LogCapture;
+import io.edgebridge.core.testing.Mosquitto;
+import io.edgebridge.core.testing.Publisher;
+import io.edgebridge.core.testing.Recorder;
+import io.edgebridge.core.testing.TcpProxy;
+import io.edgebridge.core.testing.TestBridge;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.CleanupMode;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Fault row: the local broker (an external Mosquitto) is down while an {@code mqtt} sink's cloud
+ * broker sends commands, and the sink's cloud connection drops and resumes its session three times
+ * meanwhile, so the cloud redelivers every unacknowledged command three times. Before the fix each
+ * redelivery queued one more local publish: every command arrived four times once the local broker
+ * was back. Now a redelivery joins the delivery waiting for the local broker (its session key names it).
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class MqttDownstreamOutageFaultTest {
+
+    private static final int COMMANDS = 200;
+    private static final int CLOUD_RECONNECTS = 3;
+
+    @TempDir(cleanup = CleanupMode.ON_SUCCESS)
+    Path dir;
+
+    @Test
+    void localBrokerDown_cloudRedeliversThreeTimes_everyCommandArrivesOnce_readyAgain() throws Exception {
+        try (Mosquitto local = new Mosquitto(dir.resolve("local")).start();
+                Mosquitto cloud = new Mosquitto(dir.resolve("cloud")).start();
+                TcpProxy link = new TcpProxy(cloud.port()).restore();
+                Recorder devices = new Recorder(local.port(), "devices", "devices/+/commands");
+                TestBridge bridge = TestBridge.start(dir.resolve("bridge"), """
+                        dataDir: %s
+                        stats: { logInterval: 0 }
+                        local:
+                          broker: %s
+                          clientId: edgebridge-fault
+                          reconnect: { min: 100ms, max: 500ms }
+                        sinks:
+                          cloud:
+                            type: mqtt
+                            uri: %s
+                            reconnect: { min: 100ms, max: 500ms }
+                        routes:
+                          - name: commands
+                            direction: downstream
+                            from: { sink: cloud, topic: commands/<deviceId> }
+                            to: devices/<deviceId>/commands
+                        """.formatted(dir.resolve("data"), local.uri(), link.uri()));
+                Publisher operator = new Publisher(cloud.port(), 100)) {
+            AdminClient admin = new AdminClient(bridge.adminPort());
+            // The downstream subscription is in place once a first command went through.
+            await().atMost(Duration.ofSeconds(20)).until(() -> {
+                operator.publish("commands/dev0", "warm-up");
+                return devices.received("warm-up");
+            });
+            double handedOver = handedOver(bridge);
+            double receivedBefore = bridge.count("edgebridge.messages.received", "direction", "downstream");
+
+            try (LogCapture logs = LogCapture.start()) {
+                local.stop();
+                List<String> sent = new ArrayList<>();
+                for (int i = 0; i < COMMANDS; i++) {
+                    String payload = "command-" + i;
+                    operator.publish("commands/dev" + (i % 10), payload);
+                    sent.add(payload);
+                }
+                operator.drain(30, TimeUnit.SECONDS);
+                double before = handedOver;
+                await().atMost(Duration.ofSeconds(20)).until(() -> handedOver(bridge) >= before + COMMANDS);
+                for (int cut = 1; cut <= CLOUD_RECONNECTS; cut++) {
+                    link.cut();
+                    await().atMost(Duration.ofSeconds(10)).until(() -> !sinkConnected(bridge));
+                    link.restore();
+                    double expected = before + COMMANDS * (cut + 1L);
+                    // The resumed session redelivers every unacknowledged command.
+                    await().atMost(Duration.ofSeconds(20)).until(() -> handedOver(bridge) >= expected);
+                }
+
+                long backAt = System.nanoTime();
+                local.start();
+                devices.awaitDistinct(COMMANDS + 1, Duration.ofSeconds(30));
+                await().atMost(Duration.ofSeconds(20)).until(() -> admin.ready() == 200);
+                Duration recovery = Duration.ofNanos(System.nanoTime() - backAt);
+                // Late copies would arrive right behind the first ones: wait for 2 s without any.
+                java.util.concurrent.atomic.AtomicLong seen = new java.util.concurrent.atomic.AtomicLong(-1);
+                await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(30))
+                        .until(() -> {
+                            long now = devices.total();
+                            return seen.getAndSet(now) == now;
+                        });
+
+                Map<String, Long> copies = devices.arrivals().stream().map(Recorder.Arrival::payload)
+                        .filter(p -> p.startsWith("command-"))
+                        .collect(Collectors.groupingBy(Function.identity(), Collectors.counting()));
+                long maxCopies = copies.values().stream().mapToLong(Long::longValue).max().orElse(0);
+                long duplicates = copies.values().stream().mapToLong(c -> c - 1).sum();
+                FaultRow row = new FaultRow("downstream: local broker down, cloud session resumed 3 times, "
+                        + COMMANDS + " commands", "mosquitto", "mqtt", sent.size(), copies.size(),
+                        (long) bridge.count("edgebridge.messages.dropped", "direction", "downstream"), duplicates,
+                        recovery, logs.count()).record();
+                assertThat(devices.missing(sent)).isEmpty();
+                assertThat(maxCopies).as("local copies of one command (each was redelivered %d times)",
+                        CLOUD_RECONNECTS).isLessThanOrEqualTo(2);
+                row.assertAccounted(COMMANDS / 20).assertLogLinesAtMost(40);
+                assertThat(bridge.count("edgebridge.messages.received", "direction", "downstream"))
+                        .as("received counts each command once").isEqualTo(receivedBefore + COMMANDS);
+            }
+        }
+    }
+
+    /** Deliveries the sink handed to the bridge: first deliveries and redeliveries. */
+    private static double handedOver(TestBridge bridge) {
+        return bridge.count("edgebridge.messages.received", "direction", "downstream")
+                + bridge.count("edgebridge.messages.redelivered", "direction", "downstream");
+    }
+
+    private static boolean sinkConnected(TestBridge bridge) {
+        var gauge = bridge.registry().find("edgebridge.sink.connected").tag("sink", "cloud").gauge();
+        return gauge != null && gauge.value() == 1;
+    }
+}
