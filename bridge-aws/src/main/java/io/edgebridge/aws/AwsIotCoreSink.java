@@ -8,7 +8,11 @@ import io.edgebridge.core.api.InboundMessage;
 import io.edgebridge.core.api.OutboundMessage;
 import io.edgebridge.core.api.Sink;
 import io.edgebridge.core.api.SinkContext;
+import io.edgebridge.config.tls.TlsFileCheck;
+import io.edgebridge.core.support.LogLimit;
+import io.edgebridge.core.support.TlsProbe;
 import java.io.IOException;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -89,11 +93,17 @@ final class AwsIotCoreSink implements Sink {
     private volatile boolean started;
     private volatile boolean closed;
     private volatile ScheduledFuture<?> rotationTask;
+    private final TlsGate gate;
+    /** aws-crt's connection failures by class (TLS, or the error's name): one line per class and interval. */
+    private final LogLimit failureLog = new LogLimit();
 
     AwsIotCoreSink(String name, AwsIotCoreOptions options, SinkContext context) {
         this.name = name;
         this.options = options;
         this.context = context;
+        this.gate = new TlsGate(name, new TlsProbe.Target(options.endpoint(), options.port(),
+                options.port() == 443 ? List.of(ALPN_MQTT) : List.of(), options.ca(), Optional.of(options.certificate()),
+                Optional.of(options.privateKey())), options.connectTimeout(), options.reconnect(), context.scheduler());
     }
 
     @Override
@@ -140,9 +150,9 @@ final class AwsIotCoreSink implements Sink {
     private void switchIfChanged() {
         FileFingerprint now;
         try {
-            now = FileFingerprint.of(options.certificate(), options.privateKey());
+            now = FileFingerprint.of(options.certificate(), options.privateKey(), options.ca());
         } catch (IOException e) {
-            openProblem("cannot read the certificate or key file: " + e.getClass().getSimpleName() + " "
+            openProblem("cannot read the certificate, key or CA file: " + e.getClass().getSimpleName() + " "
                     + e.getMessage());
             return;
         }
@@ -150,11 +160,18 @@ final class AwsIotCoreSink implements Sink {
         if (old != null && now.equals(applied)) {
             return;
         }
+        // The same checks as the config loader's, with the same words: a rotation that installs an expired,
+        // unreadable or mismatched file keeps the current connection and says which file is wrong.
+        Optional<String> fileProblem = fileProblem();
+        if (fileProblem.isPresent()) {
+            openProblem(fileProblem.get() + (old != null ? "; keeping the current connection" : ""));
+            return;
+        }
         Connection next;
         try {
             next = open(++generation);
         } catch (CrtRuntimeException | IllegalArgumentException e) {
-            // e.g. a key that does not match the certificate, half-written during a rotation: try again later
+            // e.g. a file half-written during a rotation: try again at the next check
             openProblem("cannot use the certificate and key: " + crtReason(e));
             return;
         }
@@ -166,19 +183,58 @@ final class AwsIotCoreSink implements Sink {
             retire(old, "the connection is being replaced after a certificate rotation");
         }
         current = next;
-        next.client.start();
-        Connection started = next;
-        context.scheduler().schedule(() -> {
-            if (!started.everConnected && !started.retired) {
-                log.atWarn().addKeyValue("sink", name).addKeyValue("endpoint", options.display())
-                        .log("not connected to AWS IoT Core {} after start; still trying (messages wait in the spool)",
-                                options.connectTimeout());
+        startWhenTlsAccepted(next);
+    }
+
+    private Optional<String> fileProblem() {
+        List<TlsFileCheck.Finding> findings = new ArrayList<>(TlsFileCheck.certificateAndKey(options.certificate(),
+                TlsFileCheck.label(options.certificate()), options.privateKey(), TlsFileCheck.label(options.privateKey()),
+                Optional.empty(), Instant.now()));
+        options.ca().ifPresent(ca -> findings.addAll(TlsFileCheck.caFile(ca, TlsFileCheck.label(ca), Instant.now())));
+        return findings.stream().filter(TlsFileCheck.Finding::error).map(TlsFileCheck.Finding::message)
+                .reduce((a, b) -> a + "; " + b);
+    }
+
+    /** Starts {@code c}'s client once a handshake of our own shows no TLS fault (see {@link TlsGate}). */
+    private void startWhenTlsAccepted(Connection c) {
+        gate.open(() -> c.retired || closed).thenRun(() -> {
+            synchronized (lock) {
+                if (c.retired || closed) {
+                    return;
+                }
+                c.client.start();
             }
-        }, options.connectTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            context.scheduler().schedule(() -> {
+                if (!c.everConnected && !c.retired && !closed && c.lastFailure == null) {
+                    log.atWarn().addKeyValue("sink", name).addKeyValue("endpoint", options.display())
+                            .log("not connected to AWS IoT Core {} after start; still trying (messages wait in the"
+                                    + " spool)", options.connectTimeout());
+                }
+            }, options.connectTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        });
+    }
+
+    /** After a TLS fault of a running client: a new client, held back until the fault is gone. */
+    private void regate(Connection c) {
+        synchronized (lock) {
+            if (c != current || closed) {
+                return;
+            }
+            Connection next;
+            try {
+                next = open(++generation);
+            } catch (CrtRuntimeException | IllegalArgumentException e) {
+                openProblem("cannot use the certificate and key: " + crtReason(e));
+                return;
+            }
+            retire(c, "TLS fault: waiting for it to be fixed");
+            current = next;
+            startWhenTlsAccepted(next);
+        }
     }
 
     private void openProblem(String problem) {
-        if (!problem.equals(lastOpenProblem)) {
+        if (!problem.equals(lastOpenProblem)) { // checked every rotationCheck: logged once per distinct problem
             lastOpenProblem = problem;
             log.atError().addKeyValue("sink", name).addKeyValue("certificate", options.certificate())
                     .addKeyValue("privateKey", options.privateKey()).log(problem);
@@ -362,6 +418,16 @@ final class AwsIotCoreSink implements Sink {
         return String.valueOf(e.getMessage());
     }
 
+    /** A stable key for a connection failure: its CONNACK reason, or aws-crt's error name. */
+    static String failureClass(int errorCode, ConnAckPacket connAck) {
+        if (connAck != null && connAck.getReasonCode() != null) {
+            return "connack " + connAck.getReasonCode();
+        }
+        String text = errorText(errorCode);
+        int colon = text.indexOf(':');
+        return colon > 0 ? text.substring(0, colon) : text;
+    }
+
     static String errorText(int code) {
         try {
             return CRT.awsErrorName(code) + ": " + CRT.awsErrorString(code);
@@ -391,11 +457,18 @@ final class AwsIotCoreSink implements Sink {
         if (task != null) {
             task.cancel(false);
         }
+        gate.close();
         if (c == null) {
             return CompletableFuture.completedFuture(null);
         }
-        return retire(c, "sink " + name + " is closing").thenRun(() ->
-                log.atInfo().addKeyValue("sink", name).log("disconnected from AWS IoT Core"));
+        boolean wasConnected = c.connected;
+        CompletableFuture<Void> stopped = retire(c, "sink " + name + " is closing");
+        if (!wasConnected) {
+            // Nothing in flight and no session to end politely: do not wait for a client that may be inside
+            // a connect attempt or s2n's 10-30 s blinding delay; it is released when it stops.
+            return CompletableFuture.completedFuture(null);
+        }
+        return stopped.thenRun(() -> log.atInfo().addKeyValue("sink", name).log("disconnected from AWS IoT Core"));
     }
 
     /** One aws-crt client and what happened to it. */
@@ -412,8 +485,7 @@ final class AwsIotCoreSink implements Sink {
         /** Successful connections so far; a message arriving before the next one is counted with it. */
         private volatile int connections;
         final CompletableFuture<Void> stopped = new CompletableFuture<>();
-        private volatile String lastFailure;
-        private volatile int repeatedFailures;
+        volatile String lastFailure;
 
         Connection(int number) {
             this.number = number;
@@ -439,7 +511,6 @@ final class AwsIotCoreSink implements Sink {
             connected = true;
             everConnected = true;
             lastFailure = null;
-            repeatedFailures = 0;
             log.atInfo().addKeyValue("sink", name).addKeyValue("endpoint", options.display())
                     .addKeyValue("clientId", options.clientId()).addKeyValue("sessionPresent", resumed)
                     .log("connected to AWS IoT Core");
@@ -495,17 +566,32 @@ final class AwsIotCoreSink implements Sink {
             String failure = errorText(r.getErrorCode())
                     + (connAck == null || connAck.getReasonCode() == null ? "" : "; CONNACK " + connAck.getReasonCode()
                             + (connAck.getReasonString() == null ? "" : " (" + connAck.getReasonString() + ")"));
-            if (failure.contains("_TLS_")) {
-                failure += " (the TLS handshake failed: check that the certificate is registered and active in"
-                        + " IoT Core, that it matches the private key, and the ca file)";
-            }
-            int repeats = failure.equals(lastFailure) ? ++repeatedFailures : (repeatedFailures = 0);
             lastFailure = failure;
-            var event = repeats == 0 || repeats % 20 == 0 ? log.atWarn() : log.atDebug();
-            event.addKeyValue("sink", name).addKeyValue("endpoint", options.display())
-                    .addKeyValue("clientId", options.clientId()).addKeyValue("certificate", options.certificate())
-                    .log("cannot connect to AWS IoT Core: {}; retrying{}", failure,
-                            repeats == 0 ? "" : " (failed " + (repeats + 1) + " times in a row)");
+            boolean tls = failure.contains("_TLS_");
+            long next = options.reconnect().max().toMillis();
+            if (!tls) {
+                logFailure(failureClass(r.getErrorCode(), connAck), failure);
+                return;
+            }
+            // s2n says only "negotiation failed" or "read failure" (alternating for one cause): a handshake of
+            // our own names the file at fault, and holds the client back until it is fixed.
+            gate.diagnose(next).thenAccept(fault -> {
+                if (fault.isPresent()) {
+                    regate(this);
+                } else {
+                    logFailure("tls", failure + " (the TLS handshake failed: check that the certificate is"
+                            + " registered and active in IoT Core, that it matches the private key, and the ca file)");
+                }
+            });
+        }
+
+        private void logFailure(String failureClass, String failure) {
+            LogLimit.Pass pass = failureLog.admit(failureClass);
+            if (pass.logs()) {
+                log.atWarn().addKeyValue("sink", name).addKeyValue("endpoint", options.display())
+                        .addKeyValue("clientId", options.clientId()).addKeyValue("certificate", options.certificate())
+                        .log("cannot connect to AWS IoT Core: {}; retrying{}", failure, pass.suffix());
+            }
         }
 
         @Override

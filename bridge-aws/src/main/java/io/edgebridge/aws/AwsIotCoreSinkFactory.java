@@ -6,6 +6,7 @@ import io.edgebridge.config.RateLimit;
 import io.edgebridge.config.SinkConfig;
 import io.edgebridge.config.TemplateScope;
 import io.edgebridge.config.template.Template;
+import io.edgebridge.config.tls.CertificateFiles;
 import io.edgebridge.core.api.Sink;
 import io.edgebridge.core.api.SinkContext;
 import io.edgebridge.core.api.SinkFactory;
@@ -54,9 +55,10 @@ public final class AwsIotCoreSinkFactory implements SinkFactory {
         } else if (clientId.getBytes(StandardCharsets.UTF_8).length > MAX_CLIENT_ID_BYTES) {
             options.problem("clientId", "AWS IoT Core allows client ids of at most " + MAX_CLIENT_ID_BYTES + " bytes");
         }
-        Optional<Path> certificate = required(options, "certificate", "the device certificate (PEM)");
-        Optional<Path> privateKey = required(options, "privateKey", "the certificate's private key (PEM)");
-        Optional<Path> ca = options.existingFile("ca");
+        required(options, "certificate", "the device certificate (PEM)");
+        required(options, "privateKey", "the certificate's private key (PEM)");
+        Optional<CertificateFiles> identity = options.certificateAndKey("certificate", "privateKey", Optional.empty());
+        Optional<Path> ca = options.caFile("ca");
         Duration keepAlive = options.duration("keepAlive", Duration.ofSeconds(60), Duration.ofSeconds(1),
                 Duration.ofSeconds(1200));
         Duration sessionExpiry = options.duration("sessionExpiry", Duration.ofDays(1), Duration.ZERO, MAX_EXPIRY);
@@ -68,19 +70,18 @@ public final class AwsIotCoreSinkFactory implements SinkFactory {
         boolean forwardRetain = options.bool("forwardRetain", false);
         Duration rotationCheck = options.duration("rotationCheck", Duration.ofSeconds(5), Duration.ofMillis(100),
                 Duration.ofHours(1));
-        if (certificate.isEmpty() || privateKey.isEmpty()) {
+        if (identity.isEmpty()) {
             return null; // a problem was recorded: the options are discarded
         }
-        return new AwsIotCoreOptions(endpoint, port, clientId, certificate.get(), privateKey.get(), ca, keepAlive,
-                sessionExpiry, reconnect, connectTimeout, operationTimeout, forwardRetain, rotationCheck);
+        return new AwsIotCoreOptions(endpoint, port, clientId, identity.get().certificate(),
+                identity.get().privateKey(), ca, keepAlive, sessionExpiry, reconnect, connectTimeout, operationTimeout,
+                forwardRetain, rotationCheck);
     }
 
-    private static Optional<Path> required(ConfigMap options, String key, String what) {
+    private static void required(ConfigMap options, String key, String what) {
         if (!options.has(key)) {
             options.problem(key, "'" + key + "' is required: " + what);
-            return Optional.empty();
         }
-        return options.existingFile(key);
     }
 
     @Override

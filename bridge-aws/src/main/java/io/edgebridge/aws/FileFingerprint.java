@@ -6,15 +6,17 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.Optional;
 
 /**
- * SHA-256 of the certificate and key files' contents, to notice a rotation. Only the certificate's
+ * SHA-256 of the certificate, key and CA files' contents, to notice a rotation. Only the certificate's
  * hash is ever shown (in logs); nothing derived from the key is.
  */
-record FileFingerprint(String certificateSha256, String keySha256) {
+record FileFingerprint(String certificateSha256, String keySha256, String caSha256) {
 
-    static FileFingerprint of(Path certificate, Path privateKey) throws IOException {
-        return new FileFingerprint(sha256(certificate), sha256(privateKey));
+    /** The CA file counts too: replacing a wrong one must take effect without a restart. */
+    static FileFingerprint of(Path certificate, Path privateKey, Optional<Path> ca) throws IOException {
+        return new FileFingerprint(sha256(certificate), sha256(privateKey), ca.isPresent() ? sha256(ca.get()) : "");
     }
 
     /** The first 16 hex digits of the certificate's hash, for logs. */

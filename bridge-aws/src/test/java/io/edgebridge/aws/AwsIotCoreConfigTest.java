@@ -10,6 +10,7 @@ import io.edgebridge.config.Target;
 import io.edgebridge.config.UpstreamRoute;
 import io.edgebridge.core.internal.SinkFactories;
 import io.edgebridge.core.testing.Configs;
+import io.edgebridge.core.testing.TestCertificates;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -30,8 +31,9 @@ class AwsIotCoreConfigTest {
 
     @BeforeEach
     void files() throws Exception {
-        cert = Files.writeString(dir.resolve("device.crt"), "-----BEGIN CERTIFICATE-----\n");
-        key = Files.writeString(dir.resolve("device.key"), "-----BEGIN PRIVATE KEY-----\n");
+        TestCertificates.Issued device = TestCertificates.newCa(dir.resolve("pki"), "ca").client("device");
+        cert = device.certificate();
+        key = device.privateKey();
     }
 
     private String yaml(String sinkExtra, String target) {

@@ -15,6 +15,9 @@ import com.microsoft.azure.sdk.iot.device.transport.IotHubConnectionStatus;
 import io.edgebridge.config.template.CloudTopic;
 import io.edgebridge.azure.AzureIotHubOptions.Mode;
 import io.edgebridge.core.api.DeliveryException;
+import io.edgebridge.core.support.LogLimit;
+import io.edgebridge.core.support.TlsFault;
+import io.edgebridge.core.support.TlsFaults;
 import io.edgebridge.core.api.DeliveryException.Disposition;
 import io.edgebridge.core.api.DownstreamHandler;
 import io.edgebridge.core.api.InboundMessage;
@@ -87,6 +90,7 @@ final class AzureIotHubSink implements Sink {
     private final AzureMethods methods;
     private final AzureTwin twin;
     private final Object lock = new Object();
+    private final LogLimit tlsFaultLog = new LogLimit();
     private volatile InternalClient client;
     private volatile IotHubConnectionStatus status = IotHubConnectionStatus.DISCONNECTED;
     private volatile DownstreamHandler handler;
@@ -186,11 +190,23 @@ final class AzureIotHubSink implements Sink {
                     client = null;
                     closeQuietly(c);
                 }
-                String problem = problem(e);
-                var event = problem.equals(lastProblem) && attempt % 20 != 0 ? log.atDebug() : log.atWarn();
-                event.addKeyValue("sink", name).addKeyValue("identity", display)
-                        .log("cannot connect to Azure IoT Hub: {}; retrying", problem);
-                lastProblem = problem;
+                Optional<TlsFault> tls = TlsFaults.classify(e, tlsFiles());
+                if (tls.isPresent()) {
+                    // The SDK wraps the JDK's TLS error in its own: name the file at fault, once per kind and interval.
+                    LogLimit.Pass pass = tlsFaultLog.admit(tls.get().kind().name());
+                    if (pass.logs()) {
+                        log.atWarn().addKeyValue("sink", name).addKeyValue("identity", display)
+                                .addKeyValue("tlsFault", tls.get().kind())
+                                .log("cannot connect to Azure IoT Hub: {}; retrying{}", tls.get().message(),
+                                        pass.suffix());
+                    }
+                } else {
+                    String problem = problem(e);
+                    var event = problem.equals(lastProblem) && attempt % 20 != 0 ? log.atDebug() : log.atWarn();
+                    event.addKeyValue("sink", name).addKeyValue("identity", display)
+                            .log("cannot connect to Azure IoT Hub: {}; retrying", problem);
+                    lastProblem = problem;
+                }
             }
             try {
                 Thread.sleep(BackoffDelays.millis(options.reconnect(), attempt++));
@@ -214,6 +230,12 @@ final class AzureIotHubSink implements Sink {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    private TlsFaults.Files tlsFiles() {
+        String host = options.gatewayHostName().or(() -> options.x509().map(AzureIotHubOptions.X509Identity::hostName))
+                .orElse("the IoT Hub");
+        return new TlsFaults.Files(host, options.ca(), options.x509().map(AzureIotHubOptions.X509Identity::certificate));
     }
 
     /** A secret-free description: the SDK's status code and exception type, and its message (which names no key). */

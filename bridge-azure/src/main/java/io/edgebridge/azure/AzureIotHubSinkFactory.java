@@ -9,6 +9,7 @@ import io.edgebridge.config.Secret;
 import io.edgebridge.config.SinkConfig;
 import io.edgebridge.config.TemplateScope;
 import io.edgebridge.config.template.Template;
+import io.edgebridge.config.tls.CertificateFiles;
 import io.edgebridge.config.template.TemplateSyntaxException;
 import io.edgebridge.config.template.Topics;
 import io.edgebridge.core.api.Sink;
@@ -100,7 +101,7 @@ public final class AzureIotHubSinkFactory implements SinkFactory {
             ok = x509.isPresent();
         }
         Optional<String> gateway = options.string("gatewayHostName").filter(s -> !s.isBlank());
-        Optional<Path> ca = options.existingFile("ca");
+        Optional<Path> ca = options.caFile("ca");
         String output = options.string("output").orElse("output1");
         if (options.has("output") && mode != Mode.EDGE_MODULE) {
             options.problem("output", "'output' (a module output name) is only used with mode: edge-module");
@@ -145,20 +146,19 @@ public final class AzureIotHubSinkFactory implements SinkFactory {
             x.problem("hostName", "expected the hub's host name only, like myhub.azure-devices.net");
         }
         String device = x.requiredString("deviceId");
-        Optional<Path> certificate = required(x, "certificate", "the device certificate (PEM)");
-        Optional<Path> key = required(x, "privateKey", "the certificate's private key (PEM)");
-        if (host.isEmpty() || device.isEmpty() || certificate.isEmpty() || key.isEmpty()) {
+        required(x, "certificate", "the device certificate (PEM)");
+        required(x, "privateKey", "the certificate's private key (PEM)");
+        Optional<CertificateFiles> files = x.certificateAndKey("certificate", "privateKey", Optional.empty());
+        if (host.isEmpty() || device.isEmpty() || files.isEmpty()) {
             return Optional.empty();
         }
-        return Optional.of(new X509Identity(host, device, certificate.get(), key.get()));
+        return Optional.of(new X509Identity(host, device, files.get().certificate(), files.get().privateKey()));
     }
 
-    private static Optional<Path> required(ConfigMap options, String key, String what) {
+    private static void required(ConfigMap options, String key, String what) {
         if (!options.has(key)) {
             options.problem(key, "'" + key + "' is required: " + what);
-            return Optional.empty();
         }
-        return options.existingFile(key);
     }
 
     /** The template under {@code key}; problems are recorded (and the default returned). */

@@ -83,7 +83,7 @@ public final class GcpPubSubSinkFactory implements SinkFactory {
         Optional<Path> credentials = options.existingFile("credentialsFile");
         credentials.flatMap(GcpPubSubSinkFactory::serviceAccountProblem)
                 .ifPresent(p -> options.problem("credentialsFile", p));
-        Optional<Path> ca = options.existingFile("ca");
+        Optional<Path> ca = options.caFile("ca");
         if (endpointProblem.isPresent() || options.has("credentialsFile") && credentials.isEmpty()
                 || options.has("ca") && ca.isEmpty()) {
             return Optional.empty();

@@ -15,6 +15,7 @@ import io.edgebridge.core.internal.SinkFactories;
 import io.edgebridge.core.testing.Configs;
 import io.edgebridge.gcp.GcpPubSubOptions.Cloud;
 import io.edgebridge.gcp.GcpPubSubOptions.Emulator;
+import io.edgebridge.core.testing.TestCertificates;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -96,7 +97,7 @@ class GcpPubSubConfigTest {
 
         Path key = GcpPubSubCredentialsTest.serviceAccountKey(dir.resolve("sa.json"),
                 KeyPairGenerator.getInstance("RSA").generateKeyPair());
-        Path ca = Files.writeString(dir.resolve("ca.pem"), "PEM");
+        Path ca = TestCertificates.newCa(dir.resolve("pki"), "ca").caCertificate();
         GcpPubSubOptions cloud = options("""
                 project: my-project
                 endpoint: europe-west1-pubsub.googleapis.com:443

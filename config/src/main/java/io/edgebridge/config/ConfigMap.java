@@ -1,6 +1,8 @@
 package io.edgebridge.config;
 
 import io.edgebridge.config.template.Template;
+import io.edgebridge.config.tls.CertificateFiles;
+import io.edgebridge.config.tls.TlsFileCheck;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -59,6 +61,22 @@ public interface ConfigMap {
     /** A path to a file that must exist and be readable. */
     Optional<Path> existingFile(String key);
 
+    /**
+     * A PEM file of trusted CA certificates: it must exist, parse and hold at least one CA certificate
+     * that has not expired ({@link TlsFileCheck#caFile}).
+     */
+    Optional<Path> caFile(String key);
+
+    /**
+     * A certificate chain file under {@code certificateKey} and its private key file under
+     * {@code privateKeyKey} (PEM), checked as a pair ({@link TlsFileCheck#certificateAndKey}): both
+     * parse, the key belongs to the certificate, and the certificate has not expired (one not valid yet
+     * is a warning). Each problem is reported at the key of the file it concerns. Empty when either key
+     * is absent (the caller reports what is required) or there is a problem.
+     */
+    Optional<CertificateFiles> certificateAndKey(String certificateKey, String privateKeyKey,
+            Optional<Secret> password);
+
     /** A path that need not exist yet (output files, data directories). */
     Optional<Path> path(String key);
 
@@ -82,6 +100,9 @@ public interface ConfigMap {
 
     /** Records a problem located at {@code key}'s value (or this mapping if absent). */
     void problem(String key, String message);
+
+    /** Records a warning located at {@code key}'s value: the configuration loads, and the warning is shown. */
+    void warning(String key, String message);
 
     /**
      * An endpoint (host, port, TLS, credentials, session, reconnect) from this mapping, with the

@@ -4,6 +4,7 @@ import static io.edgebridge.config.Yamls.withDefaults;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.edgebridge.config.auth.PermissionFilter;
+import io.edgebridge.config.tls.TestPki;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,9 +30,11 @@ class EmbeddedBrokerSecurityConfigTest {
 
     @BeforeEach
     void files() throws IOException {
-        cert = Files.writeString(dir.resolve("server.crt"), "pem");
-        key = Files.writeString(dir.resolve("server.key"), "pem");
-        ca = Files.writeString(dir.resolve("ca.pem"), "pem");
+        TestPki pki = new TestPki(dir.resolve("pki"), "ca");
+        TestPki.Pair server = pki.issue("server");
+        cert = server.certificate();
+        key = server.privateKey();
+        ca = pki.ca();
         passwd = Files.writeString(dir.resolve("passwd"), "# devices\nalice:" + HASH + "\n\n");
     }
 

@@ -10,6 +10,7 @@ import com.networknt.schema.JsonSchema;
 import com.networknt.schema.JsonSchemaFactory;
 import com.networknt.schema.SpecVersion;
 import com.networknt.schema.ValidationMessage;
+import io.edgebridge.config.tls.TestPki;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -57,9 +58,11 @@ class ExamplesTest {
     /** The production example names files under ${EDGEBRIDGE_ETC}; here they are made in a temporary directory. */
     @Test
     void theProductionExampleLoads_withASecuredBroker(@TempDir Path etc) throws IOException, ConfigException {
-        for (String file : List.of("broker.crt", "broker.key", "devices-ca.pem")) {
-            Files.writeString(etc.resolve(file), "PEM");
-        }
+        TestPki pki = new TestPki(etc.resolve("pki"), "devices-ca");
+        TestPki.Pair broker = pki.issue("broker");
+        Files.copy(broker.certificate(), etc.resolve("broker.crt"));
+        Files.copy(broker.privateKey(), etc.resolve("broker.key"));
+        Files.copy(pki.ca(), etc.resolve("devices-ca.pem"));
         Files.writeString(etc.resolve("passwd"), "dev1:$7$101$ymfzIwgGbxW13Dx4$W2vUHCDNR7WHxk49fTkDcqJLQZUagISAfGX1QPQQp59o"
                 + "Svh0Vdzhbb43T5fdJtP8pjGGzDAkAHI8UY7BikyRzA==\n");
         Map<String, String> environment = new HashMap<>(TestSinkTypes.ENVIRONMENT);

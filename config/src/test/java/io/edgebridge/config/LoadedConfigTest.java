@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.edgebridge.config.MqttEndpointConfig.MqttVersion;
 import io.edgebridge.config.template.Template;
+import io.edgebridge.config.tls.TestPki;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -163,9 +164,11 @@ class LoadedConfigTest {
 
     @Test
     void tlsFilesAreResolvedToAbsolutePaths(@TempDir Path dir) throws Exception {
-        Path ca = Files.writeString(dir.resolve("ca.pem"), "x");
-        Path cert = Files.writeString(dir.resolve("c.pem"), "x");
-        Path key = Files.writeString(dir.resolve("k.pem"), "x");
+        TestPki pki = new TestPki(dir.resolve("pki"), "ca");
+        TestPki.Pair pair = pki.issue("c");
+        Path ca = pki.ca();
+        Path cert = pair.certificate();
+        Path key = pair.privateKey();
 
         BridgeConfig config = load(withDefaults("""
                 sinks:

@@ -2,6 +2,7 @@ package io.edgebridge.core.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.edgebridge.core.testing.TestCertificates;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -9,6 +10,7 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -88,9 +90,11 @@ class CliTest {
         builder.environment().put("CLOUD_MQTT_PASSWORD", "example-secret-value");
         // production.yaml names TLS and password files under ${EDGEBRIDGE_ETC}
         Path etc = Files.createDirectories(dir.resolve("etc"));
-        for (String file : List.of("broker.crt", "broker.key", "devices-ca.pem")) {
-            Files.writeString(etc.resolve(file), "PEM");
-        }
+        TestCertificates pki = TestCertificates.newCa(etc.resolve("pki"), "devices-ca");
+        TestCertificates.Issued broker = pki.server("broker");
+        Files.copy(broker.certificate(), etc.resolve("broker.crt"), StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(broker.privateKey(), etc.resolve("broker.key"), StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(pki.caCertificate(), etc.resolve("devices-ca.pem"), StandardCopyOption.REPLACE_EXISTING);
         Files.writeString(etc.resolve("passwd"), "# no devices yet\n");
         builder.environment().put("EDGEBRIDGE_ETC", etc.toString());
         Process process = builder.start();

@@ -86,6 +86,24 @@ public final class Mosquitto implements AutoCloseable {
         }
     }
 
+    /**
+     * Adds a TLS listener that requires a client certificate signed by {@code ca} and takes the
+     * certificate's common name as the user name, with no password: how AWS IoT Core authenticates a
+     * device. The plain listener stays open to anonymous clients, for test recorders.
+     */
+    public Mosquitto withCertificateListener(Path ca, Path serverCert, Path serverKey) {
+        securePort = Ports.free();
+        secureListener = String.join("\n",
+                "listener " + securePort + " 127.0.0.1",
+                "cafile " + ca.toAbsolutePath(),
+                "certfile " + serverCert.toAbsolutePath(),
+                "keyfile " + serverKey.toAbsolutePath(),
+                "require_certificate true",
+                "use_identity_as_username true",
+                "allow_anonymous false");
+        return this;
+    }
+
     public int securePort() {
         return securePort;
     }

@@ -80,16 +80,26 @@ public final class TestCertificates {
         return issue(name, false);
     }
 
+    /** A client certificate valid only from {@code notBefore} to {@code notAfter} (expired or not yet valid). */
+    public Issued client(String name, Instant notBefore, Instant notAfter) {
+        return issue(name, null, notBefore, notAfter);
+    }
+
     private Issued issue(String name, boolean server) {
         return issue(name, server ? new GeneralName[] {new GeneralName(GeneralName.iPAddress, "127.0.0.1"),
                 new GeneralName(GeneralName.dNSName, "localhost")} : null);
     }
 
     private Issued issue(String name, GeneralName[] subjectAlternativeNames) {
+        Instant now = Instant.now();
+        return issue(name, subjectAlternativeNames, now.minus(Duration.ofMinutes(5)), now.plus(Duration.ofDays(2)));
+    }
+
+    private Issued issue(String name, GeneralName[] subjectAlternativeNames, Instant notBefore, Instant notAfter) {
         try {
             KeyPair keys = keyPair();
             X509v3CertificateBuilder builder = builder(new X500Name(ca.x509().getSubjectX500Principal().getName()),
-                    new X500Name("CN=" + name), keys);
+                    new X500Name("CN=" + name), keys, notBefore, notAfter);
             if (subjectAlternativeNames != null) {
                 builder.addExtension(Extension.subjectAlternativeName, false,
                         new GeneralNames(subjectAlternativeNames));
@@ -108,9 +118,13 @@ public final class TestCertificates {
 
     private static X509v3CertificateBuilder builder(X500Name issuer, X500Name subject, KeyPair keys) {
         Instant now = Instant.now();
+        return builder(issuer, subject, keys, now.minus(Duration.ofMinutes(5)), now.plus(Duration.ofDays(2)));
+    }
+
+    private static X509v3CertificateBuilder builder(X500Name issuer, X500Name subject, KeyPair keys, Instant notBefore,
+            Instant notAfter) {
         return new JcaX509v3CertificateBuilder(issuer, BigInteger.valueOf(SERIAL.incrementAndGet()),
-                Date.from(now.minus(Duration.ofMinutes(5))), Date.from(now.plus(Duration.ofDays(2))), subject,
-                keys.getPublic());
+                Date.from(notBefore), Date.from(notAfter), subject, keys.getPublic());
     }
 
     private static X509Certificate sign(X509v3CertificateBuilder builder, KeyPair signer)

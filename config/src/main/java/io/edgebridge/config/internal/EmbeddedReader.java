@@ -7,6 +7,7 @@ import io.edgebridge.config.ListenerTls;
 import io.edgebridge.config.Location;
 import io.edgebridge.config.PermissionRule;
 import io.edgebridge.config.Secret;
+import io.edgebridge.config.tls.CertificateFiles;
 import io.edgebridge.config.auth.PasswordFile;
 import io.edgebridge.config.auth.PermissionFilter;
 import io.edgebridge.config.template.TemplateSyntaxException;
@@ -134,20 +135,24 @@ final class EmbeddedReader {
 
     private static Optional<ListenerTls> tls(NodeMap t) {
         t.checkKeys(TLS_KEYS);
-        Optional<Path> certificate = requiredFile(t, "certificate", "the server certificate (PEM)");
-        Optional<Path> privateKey = requiredFile(t, "privateKey", "the server certificate's private key (PEM)");
+        required(t, "certificate", "the server certificate (PEM)");
+        required(t, "privateKey", "the server certificate's private key (PEM)");
         Optional<Secret> privateKeyPassword = t.secret("privateKeyPassword");
-        Optional<Path> ca = t.existingFile("ca");
+        Optional<CertificateFiles> pair = t.certificateAndKey("certificate", "privateKey", privateKeyPassword);
+        Optional<Path> ca = t.caFile("ca");
         ListenerTls.ClientAuth clientAuth = t.choice("clientAuth", ListenerTls.ClientAuth.class,
                 ListenerTls.ClientAuth.NONE);
         if (clientAuth != ListenerTls.ClientAuth.NONE && !t.has("ca")) {
             t.problem("clientAuth", "clientAuth " + clientAuth.name().toLowerCase(java.util.Locale.ROOT)
                     + " needs 'ca': the CA certificates client certificates must chain to");
         }
-        if (certificate.isEmpty() || privateKey.isEmpty()) {
-            return Optional.empty();
+        return pair.map(p -> new ListenerTls(p.certificate(), p.privateKey(), privateKeyPassword, ca, clientAuth));
+    }
+
+    private static void required(NodeMap m, String key, String what) {
+        if (!m.has(key)) {
+            m.problem(key, "'" + key + "' is required: " + what);
         }
-        return Optional.of(new ListenerTls(certificate.get(), privateKey.get(), privateKeyPassword, ca, clientAuth));
     }
 
     private static Optional<Path> requiredFile(NodeMap m, String key, String what) {

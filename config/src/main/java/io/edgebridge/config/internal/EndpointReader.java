@@ -5,6 +5,7 @@ import io.edgebridge.config.MqttEndpointConfig;
 import io.edgebridge.config.MqttEndpointConfig.MqttVersion;
 import io.edgebridge.config.Secret;
 import io.edgebridge.config.TlsConfig;
+import io.edgebridge.config.tls.CertificateFiles;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -82,10 +83,18 @@ final class EndpointReader {
             map.problem("tls", "tls applies only to mqtts:// URIs");
         }
         t.checkKeys(TLS_KEYS);
-        Optional<Path> ca = t.existingFile("ca");
-        Optional<Path> certificate = t.existingFile("certificate");
-        Optional<Path> privateKey = t.existingFile("privateKey");
+        Optional<Path> ca = t.caFile("ca");
         Optional<Secret> privateKeyPassword = t.secret("privateKeyPassword");
+        Optional<Path> certificate;
+        Optional<Path> privateKey;
+        if (t.has("certificate") && t.has("privateKey")) {
+            Optional<CertificateFiles> pair = t.certificateAndKey("certificate", "privateKey", privateKeyPassword);
+            certificate = pair.map(CertificateFiles::certificate);
+            privateKey = pair.map(CertificateFiles::privateKey);
+        } else {
+            certificate = t.existingFile("certificate");
+            privateKey = t.existingFile("privateKey");
+        }
         boolean verifyHostname = t.bool("verifyHostname", true);
         if (t.has("certificate") != t.has("privateKey")) {
             String present = t.has("certificate") ? "certificate" : "privateKey";

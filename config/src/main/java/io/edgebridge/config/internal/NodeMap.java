@@ -7,9 +7,12 @@ import io.edgebridge.config.MqttEndpointConfig;
 import io.edgebridge.config.Secret;
 import io.edgebridge.config.TemplateScope;
 import io.edgebridge.config.template.Template;
+import io.edgebridge.config.tls.CertificateFiles;
+import io.edgebridge.config.tls.TlsFileCheck;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -326,6 +329,55 @@ public final class NodeMap implements ConfigMap {
     }
 
     @Override
+    public Optional<Path> caFile(String key) {
+        Optional<Scalar> value = scalar(key);
+        Optional<Path> file = value.flatMap(values::existingFile);
+        if (file.isEmpty()) {
+            return file;
+        }
+        boolean ok = report(Map.of(TlsFileCheck.Setting.CA, key),
+                TlsFileCheck.caFile(file.get(), fileLabel(value.get(), file.get()), Instant.now()));
+        return ok ? file : Optional.empty();
+    }
+
+    @Override
+    public Optional<CertificateFiles> certificateAndKey(String certificateKey, String privateKeyKey,
+            Optional<Secret> password) {
+        Optional<Scalar> certificateValue = scalar(certificateKey);
+        Optional<Scalar> keyValue = scalar(privateKeyKey);
+        Optional<Path> certificate = certificateValue.flatMap(values::existingFile);
+        Optional<Path> key = keyValue.flatMap(values::existingFile);
+        if (certificate.isEmpty() || key.isEmpty()) {
+            return Optional.empty();
+        }
+        boolean ok = report(Map.of(TlsFileCheck.Setting.CERTIFICATE, certificateKey, TlsFileCheck.Setting.PRIVATE_KEY,
+                privateKeyKey), TlsFileCheck.certificateAndKey(certificate.get(),
+                        fileLabel(certificateValue.get(), certificate.get()), key.get(),
+                        fileLabel(keyValue.get(), key.get()), password, Instant.now()));
+        return ok ? Optional.of(new CertificateFiles(certificate.get(), key.get())) : Optional.empty();
+    }
+
+    /** As {@link TlsFileCheck#label}, unless the path came from a substitution, which messages do not echo. */
+    private static String fileLabel(Scalar value, Path file) {
+        return value.sensitive() ? "the file named by " + value.shown() : TlsFileCheck.label(file);
+    }
+
+    /** Records each finding at the key of its setting; whether there was no error. */
+    private boolean report(Map<TlsFileCheck.Setting, String> keys, List<TlsFileCheck.Finding> findings) {
+        boolean ok = true;
+        for (TlsFileCheck.Finding finding : findings) {
+            String key = keys.get(finding.setting());
+            if (finding.error()) {
+                problem(key, finding.message());
+                ok = false;
+            } else {
+                warning(key, finding.message());
+            }
+        }
+        return ok;
+    }
+
+    @Override
     public Optional<Path> path(String key) {
         return scalar(key).flatMap(values::path);
     }
@@ -405,6 +457,11 @@ public final class NodeMap implements ConfigMap {
     @Override
     public void problem(String key, String message) {
         problemAt(locationOf(key), message);
+    }
+
+    @Override
+    public void warning(String key, String message) {
+        context.problems().warning(locationOf(key), message);
     }
 
     @Override

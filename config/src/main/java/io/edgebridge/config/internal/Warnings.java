@@ -38,6 +38,7 @@ final class Warnings {
                 problems.warning(sink.location(), "sink '" + sink.name() + "' is not used by any route");
             }
         }
+        DownstreamOverlaps.check(routes, problems);
         for (RouteConfig route : routes) {
             if (route instanceof DownstreamRoute down && sharedGroup.isPresent()) {
                 problems.warning(down.location(), "downstream route '" + down.name() + "' with local.sharedGroup: every"

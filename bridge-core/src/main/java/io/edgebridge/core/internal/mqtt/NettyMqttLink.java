@@ -1,8 +1,12 @@
 package io.edgebridge.core.internal.mqtt;
 
 import io.edgebridge.config.MqttEndpointConfig;
+import io.edgebridge.config.TlsConfig;
 import io.edgebridge.core.internal.BackoffDelays;
 import io.edgebridge.core.internal.SerialInbox;
+import io.edgebridge.core.support.LogLimit;
+import io.edgebridge.core.support.TlsFault;
+import io.edgebridge.core.support.TlsFaults;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
@@ -61,6 +65,7 @@ final class NettyMqttLink implements MqttLink {
     private final MqttEndpointConfig endpoint;
     private final String name;
     private final Optional<SslContext> ssl;
+    private final LogLimit tlsFaultLog = new LogLimit();
     private final int receiveMaximum;
     private final boolean v5;
     private final EventLoop loop;
@@ -329,7 +334,16 @@ final class NettyMqttLink implements MqttLink {
         String why = refusedReason != null ? refusedReason : describe(cause);
         refusedReason = null;
         long delay = BackoffDelays.millis(endpoint.reconnect(), attempts);
-        if (wasConnected || attempts == 0) {
+        Optional<TlsFault> tls = endpoint.tls() && cause != null ? TlsFaults.classify(cause, tlsFiles()) : Optional.empty();
+        if (tls.isPresent()) {
+            // A TLS fault repeats until someone changes a file or the server: one line per kind and interval.
+            LogLimit.Pass pass = tlsFaultLog.admit(tls.get().kind().name());
+            if (pass.logs()) {
+                log.atWarn().addKeyValue("link", name).addKeyValue("broker", endpoint.displayUri())
+                        .addKeyValue("tlsFault", tls.get().kind()).addKeyValue("attempt", attempts + 1)
+                        .log("cannot connect: {}; retrying, next in {} ms{}", tls.get().message(), delay, pass.suffix());
+            }
+        } else if (wasConnected || attempts == 0) {
             log.atWarn().addKeyValue("link", name).addKeyValue("broker", endpoint.displayUri())
                     .log("{} ({}); reconnecting in {} ms", wasConnected ? "disconnected" : "cannot connect", why, delay);
         } else {
@@ -338,6 +352,11 @@ final class NettyMqttLink implements MqttLink {
         }
         attempts++;
         pendingReconnect = loop.schedule(this::openConnection, delay, TimeUnit.MILLISECONDS);
+    }
+
+    private TlsFaults.Files tlsFiles() {
+        return new TlsFaults.Files(endpoint.host(), endpoint.tlsFiles().flatMap(TlsConfig::ca),
+                endpoint.tlsFiles().flatMap(TlsConfig::certificate));
     }
 
     static String describe(Throwable cause) {
