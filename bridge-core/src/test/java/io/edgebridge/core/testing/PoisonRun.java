@@ -105,7 +105,7 @@ public final class PoisonRun {
     }
 
     /** Copies per payload, from a {@link Recorder}'s arrivals. */
-    public static Supplier<Map<String, Integer>> of(Recorder recorder) {
+    public static Supplier<Map<String, Integer>> copies(Recorder recorder) {
         return () -> {
             Map<String, Integer> copies = new java.util.HashMap<>();
             for (Recorder.Arrival a : recorder.arrivals()) {

@@ -84,7 +84,7 @@ class PoisonMessageFaultTest {
 
     private PoisonRun row(String fault, String sink) {
         return PoisonRun.of(fault, LOCAL, sink, bridge, localPort, logs)
-                .destination(PoisonRun.of(cloudRecorder))
+                .destination(PoisonRun.copies(cloudRecorder))
                 .traffic(200, i -> "sensors/dev" + (2 + i % 4) + "/temp");
     }
 

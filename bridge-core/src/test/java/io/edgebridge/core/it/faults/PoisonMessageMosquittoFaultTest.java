@@ -96,7 +96,7 @@ class PoisonMessageMosquittoFaultTest {
 
     private PoisonRun row(String fault) {
         return PoisonRun.of(fault, LOCAL, "mqtt", bridge, local.port(), logs)
-                .destination(PoisonRun.of(cloudRecorder))
+                .destination(PoisonRun.copies(cloudRecorder))
                 .traffic(200, i -> "sensors/dev" + (2 + i % 4) + "/temp");
     }
 
@@ -168,7 +168,7 @@ class PoisonMessageMosquittoFaultTest {
         assertThat(bridge.count("edgebridge.messages.failed")).isZero();
         assertThat(bridge.count("edgebridge.messages.dropped")).isZero();
         assertThat(deadLetters.total()).isEqualTo(deadBefore);
-        Map<String, Integer> copies = PoisonRun.of(cloudRecorder).get();
+        Map<String, Integer> copies = PoisonRun.copies(cloudRecorder).get();
         long duplicates = sent.stream().mapToLong(p -> Math.max(0, copies.getOrDefault(p, 0) - 1)).sum();
         new FaultRow("restart after poison messages: none re-tried", LOCAL, "mqtt", sent.size(),
                 sent.stream().filter(copies::containsKey).count(), 0, duplicates, recovery, logs.count())
