@@ -7,6 +7,7 @@ import com.hivemq.extension.sdk.api.parameter.ExtensionStopInput;
 import com.hivemq.extension.sdk.api.parameter.ExtensionStopOutput;
 import com.hivemq.extension.sdk.api.services.Services;
 import com.hivemq.extension.sdk.api.packets.general.Qos;
+import com.hivemq.extension.sdk.api.packets.publish.AckReasonCode;
 import io.edgebridge.core.testing.Ports;
 import io.edgebridge.core.testing.TestCertificates;
 import io.edgebridge.core.testing.TlsBrokerStandIn;
@@ -32,11 +33,22 @@ final class IotCoreStandIn implements AutoCloseable {
     private final List<String[]> reserved = new CopyOnWriteArrayList<>();
     /** Payloads of every publish a client made, across restarts (independent of any subscriber). */
     private final java.util.Map<String, Integer> received = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Topic prefixes whose publishes are refused with NOT_AUTHORIZED, as an IoT policy would. */
+    private final java.util.Set<String> refused = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /** Trusts client certificates of {@code clientCa}; presents {@code server}. */
     IotCoreStandIn(Path dir, TestCertificates.Issued server, TestCertificates clientCa) throws Exception {
         this.broker = new TlsBrokerStandIn(dir, "iot-core", server, "127.0.0.1", tlsPort, Optional.of(clientCa),
-                () -> new CertificateLog(clientCertificates, reserved, received));
+                () -> new CertificateLog(clientCertificates, reserved, received, refused));
+    }
+
+    /**
+     * From now on, publishes to topics starting with {@code prefix} are answered NOT_AUTHORIZED (as IoT
+     * Core does for a topic the device's policy does not allow), neither delivered nor recorded.
+     */
+    IotCoreStandIn refuse(String prefix) {
+        refused.add(prefix);
+        return this;
     }
 
     IotCoreStandIn start() throws Exception {
@@ -97,11 +109,14 @@ final class IotCoreStandIn implements AutoCloseable {
         private final List<String> subjects;
         private final List<String[]> reserved;
         private final java.util.Map<String, Integer> received;
+        private final java.util.Set<String> refused;
 
-        CertificateLog(List<String> subjects, List<String[]> reserved, java.util.Map<String, Integer> received) {
+        CertificateLog(List<String> subjects, List<String[]> reserved, java.util.Map<String, Integer> received,
+                java.util.Set<String> refused) {
             this.subjects = subjects;
             this.reserved = reserved;
             this.received = received;
+            this.refused = refused;
         }
 
         @Override
@@ -111,6 +126,10 @@ final class IotCoreStandIn implements AutoCloseable {
                         .ifPresent(c -> subjects.add(c.getSubjectX500Principal().getName()));
                 client.addPublishInboundInterceptor((publishIn, publishOut) -> {
                     String topic = publishIn.getPublishPacket().getTopic();
+                    if (refused.stream().anyMatch(topic::startsWith)) {
+                        publishOut.preventPublishDelivery(AckReasonCode.NOT_AUTHORIZED, "not allowed by the policy");
+                        return;
+                    }
                     ByteBuffer payload = publishIn.getPublishPacket().getPayload().orElse(ByteBuffer.allocate(0));
                     byte[] bytes = new byte[payload.remaining()];
                     payload.duplicate().get(bytes);

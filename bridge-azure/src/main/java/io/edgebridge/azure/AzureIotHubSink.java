@@ -345,6 +345,12 @@ final class AzureIotHubSink implements Sink {
             return CompletableFuture.failedFuture(new DeliveryException(Disposition.PERMANENT,
                     "the Azure SDK refuses the message: " + e.getMessage()));
         }
+        long topicBytes = AzureMessages.topicBytes(m);
+        if (topicBytes > AzureMessages.MAX_TOPIC_BYTES) {
+            return CompletableFuture.failedFuture(new DeliveryException(Disposition.PERMANENT, "its properties make an"
+                    + " MQTT topic of up to " + topicBytes + " bytes (IoT Hub carries them in the topic; MQTT allows at"
+                    + " most " + AzureMessages.MAX_TOPIC_BYTES + ")"));
+        }
         CompletableFuture<Void> result = new CompletableFuture<>();
         pending.add(result);
         result.whenComplete((v, e) -> pending.remove(result));

@@ -3,6 +3,7 @@ package io.edgebridge.azure;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.microsoft.azure.sdk.iot.device.Message;
+import com.microsoft.azure.sdk.iot.device.MessageProperty;
 import io.edgebridge.core.api.OutboundMessage;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -24,6 +25,14 @@ final class AzureMessages {
     /** The application property that carries the target's rendered {@code topic} (IoT Hub has no topics). */
     static final String TOPIC = "topic";
 
+    /** MQTT's limit on a topic, in bytes. Over MQTT, IoT Hub carries a message's properties in its topic. */
+    static final int MAX_TOPIC_BYTES = 65_535;
+    /**
+     * What the topic holds besides the property bag, at most: {@code devices/<id>/modules/<id>/messages/events/}
+     * (ids of up to 128 characters) and the module output {@code $.on=<name>&}.
+     */
+    private static final int TOPIC_PREFIX_BYTES = 512;
+
     private static final JsonFactory JSON_FACTORY = new JsonFactory();
 
     private AzureMessages() {
@@ -40,6 +49,39 @@ final class AzureMessages {
 
     private static int utf8(String s) {
         return s.getBytes(StandardCharsets.UTF_8).length;
+    }
+
+    /**
+     * The length of the MQTT topic the SDK publishes {@code m} on, at most: the device's prefix and the
+     * URL-encoded property bag ({@code $.mid=...&name=value&...}). Over {@link #MAX_TOPIC_BYTES}, the
+     * SDK's MQTT client refuses it inside its send task and the send is never answered, so it has to be
+     * caught here (a 65,535-byte source topic, default property {@code sourceTopic}, is enough).
+     */
+    static long topicBytes(Message m) {
+        // The system properties in the order the SDK writes them (MqttMessaging.send).
+        long bytes = TOPIC_PREFIX_BYTES + pair(MESSAGE_ID, m.getMessageId()) + pair(CORRELATION_ID, m.getCorrelationId())
+                + pair("$.uid", m.getUserId()) + pair("$.to", m.getTo()) + pair("$.on", m.getOutputName())
+                + pair("$.cdid", m.getConnectionDeviceId()) + pair("$.cmid", m.getConnectionModuleId())
+                + pair(CONTENT_ENCODING, m.getContentEncoding()) + pair(CONTENT_TYPE, m.getContentType())
+                + pair("$.ctime", m.getCreationTimeUTCString()) + pair("$.sub", m.getComponentName());
+        for (MessageProperty p : m.getProperties()) {
+            bytes += pair(p.getName(), p.getValue());
+        }
+        return bytes;
+    }
+
+    private static long pair(String name, String value) {
+        return value == null ? 0 : urlEncoded(name) + 1 + urlEncoded(value) + 1;
+    }
+
+    private static long urlEncoded(String s) {
+        long bytes = 0;
+        for (byte b : s.getBytes(StandardCharsets.UTF_8)) {
+            boolean plain = b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9' || b == '.' || b == '-'
+                    || b == '*' || b == '_';
+            bytes += plain ? 1 : 3; // URLEncoder: %XX for every other byte (a space as %20 after the SDK's replace)
+        }
+        return bytes;
     }
 
     /**

@@ -83,6 +83,8 @@ final class PubSubStandIn implements AutoCloseable {
     private final AtomicBoolean unavailable = new AtomicBoolean();
     private final AtomicInteger failNext = new AtomicInteger();
     private volatile Status.Code failWith = Status.Code.UNAVAILABLE;
+    /** Topics (full names) whose publishes are refused, with the status code. */
+    private final Map<String, Status.Code> refusedTopics = new ConcurrentHashMap<>();
     private final List<String> authorizations = new CopyOnWriteArrayList<>();
     /** Subscription events in order: "deliver:<id>", "ack:<id>", "nack:<id>". */
     private final List<String> events = new CopyOnWriteArrayList<>();
@@ -211,6 +213,13 @@ final class PubSubStandIn implements AutoCloseable {
                     .asRuntimeException());
             return;
         }
+        Status.Code refusal = refusedTopics.get(request.getTopic());
+        if (refusal != null) {
+            refused.incrementAndGet();
+            response.onError(Status.fromCode(refusal).withDescription("stand-in refuses " + request.getTopic())
+                    .asRuntimeException());
+            return;
+        }
         PublishResponse.Builder ids = PublishResponse.newBuilder();
         for (PubsubMessage m : request.getMessagesList()) {
             published.add(new Published(request.getTopic(), m, n));
@@ -223,6 +232,11 @@ final class PubSubStandIn implements AutoCloseable {
     /** While true, every Publish is answered UNAVAILABLE and nothing is recorded. */
     void unavailable(boolean value) {
         unavailable.set(value);
+    }
+
+    /** Every Publish to {@code topic} (a full name) fails with {@code code}, from now on. */
+    void refuseTopic(String topic, Status.Code code) {
+        refusedTopics.put(topic, code);
     }
 
     /** The next {@code count} Publish requests fail with {@code code}. */

@@ -23,6 +23,7 @@ public final class Mosquitto implements AutoCloseable {
     private final int port;
     private final Path dir;
     private String acl;
+    private String extraConfig = "";
     private String secureListener = "";
     private int securePort;
     private Process process;
@@ -48,6 +49,15 @@ public final class Mosquitto implements AutoCloseable {
     /** Restricts topics with a Mosquitto ACL file body (e.g. {@code topic deny forbidden/#}). */
     public Mosquitto withAcl(String aclLines) {
         this.acl = aclLines;
+        return this;
+    }
+
+    /**
+     * Adds lines to the configuration, e.g. {@code max_packet_size 65536} (announced to MQTT 5 clients
+     * in CONNACK; a larger packet gets its sender disconnected).
+     */
+    public Mosquitto withConfig(String lines) {
+        this.extraConfig = lines;
         return this;
     }
 
@@ -143,6 +153,7 @@ public final class Mosquitto implements AutoCloseable {
                     "max_queued_messages 0",
                     "max_inflight_messages 0",
                     "set_tcp_nodelay true",
+                    extraConfig,
                     System.getProperty("mosquitto.debug", "false").equals("true") ? "log_type all" : "",
                     "log_dest file " + dir.toAbsolutePath().resolve("mosquitto.log"),
                     secureListener,

@@ -9,6 +9,8 @@ import io.edgebridge.core.api.RequestOutcome;
 import io.edgebridge.core.internal.BackoffDelays;
 import io.edgebridge.core.internal.local.LocalBroker;
 import io.edgebridge.core.internal.local.LocalRequestTimeoutException;
+import io.edgebridge.core.internal.mqtt.InvalidPublishException;
+import io.edgebridge.core.internal.mqtt.PacketTooLargeException;
 import io.edgebridge.core.internal.mqtt.PublishRejectedException;
 import io.edgebridge.core.internal.route.CompiledDownstreamRoute;
 import io.edgebridge.core.internal.stats.BridgeMetrics;
@@ -33,7 +35,8 @@ import org.slf4j.LoggerFactory;
  * cloud, only after every local PUBACK. Values a cloud message binds into a local topic must be
  * single valid topic levels, or the message is rejected and counted. Local failures are retried
  * with backoff while the bridge runs; a local broker that refuses a message outright (MQTT 5 error
- * reason code) is tried {@code maxAttempts} times, then the message is dropped and counted.
+ * reason code) is tried {@code maxAttempts} times, then the message is dropped and counted, and one
+ * the local broker can never take (over its maximum packet size) is dropped and counted at once.
  *
  * <p>One cloud message has at most one delivery in progress ({@link DownstreamDelivery}): a
  * redelivery with the same {@link InboundMessage#id()} joins it, and when the sink gives up on every
@@ -190,11 +193,15 @@ public final class DownstreamRouter implements DownstreamHandler {
                 return CompletableFuture.<Void>failedFuture(cause); // withdrawn: not a failure of the broker
             }
             boolean refusedByBroker = cause instanceof PublishRejectedException;
-            (refusedByBroker ? route.meters().failedRejected() : route.meters().failedRetry()).increment();
+            // Larger than the local broker's maximum packet size, or not a valid MQTT publish: no retry
+            // will change that, and retrying held the cloud message unacknowledged for ever.
+            boolean neverTaken = cause instanceof PacketTooLargeException || cause instanceof InvalidPublishException;
+            (refusedByBroker || neverTaken ? route.meters().failedRejected() : route.meters().failedRetry())
+                    .increment();
             if (stopped) {
                 return CompletableFuture.<Void>failedFuture(cause);
             }
-            if (refusedByBroker && attempt + 1 >= maxAttempts) {
+            if (neverTaken || refusedByBroker && attempt + 1 >= maxAttempts) {
                 refused.increment();
                 warn("refused", route.name(), publish.topic(),
                         "the local broker refused a cloud message " + (attempt + 1) + " times, dropping it: {}",

@@ -16,6 +16,7 @@ import io.edgebridge.core.internal.spool.DropReason;
 import io.edgebridge.core.internal.spool.Spool;
 import io.edgebridge.core.internal.spool.SpoolEntry;
 import io.edgebridge.core.internal.stats.BridgeMetrics;
+import io.edgebridge.core.support.LogLimit;
 import io.micrometer.core.instrument.Counter;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -63,6 +64,8 @@ public final class SinkPump {
     private static final long LINK_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     private static final Backoff RETRY = new Backoff(Duration.ofMillis(100), Duration.ofSeconds(30), 0.2);
     private static final long WARN_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
+    /** The {@code dropped} reason of a message whose dead letter the local broker can never take. */
+    static final String UNDELIVERABLE = "undeliverable";
 
     private final String name;
     private final Sink sink;
@@ -82,6 +85,9 @@ public final class SinkPump {
     private final SerialInbox inbox;
     private final Map<String, Counter> dropCounters = new ConcurrentHashMap<>();
     private final CompletableFuture<Void> drained = new CompletableFuture<>();
+    /** Poison messages come as often as a device sends them: a line per route per interval, with a count. */
+    private final LogLimit deadLetterLog = new LogLimit();
+    private final LogLimit undeliverableLog = new LogLimit();
 
     // Pump-thread state.
     /** Sends that failed transiently; they go out again, in order, before anything new is read. */
@@ -532,9 +538,13 @@ public final class SinkPump {
     private void deadLetter(Send send, String kind, String reason, String targetTopic) {
         SpoolEntry entry = send.delivery.entry;
         String route = send.target.route();
-        log.atWarn().addKeyValue("route", route).addKeyValue("sink", name).addKeyValue("topic", entry.topic())
-                .addKeyValue("seq", entry.seq())
-                .log("dead-lettering to {}: {}", deadLetters.topicFor(route, name, entry), reason);
+        LogLimit.Pass pass = deadLetterLog.admit(route);
+        if (pass.logs()) {
+            log.atWarn().addKeyValue("route", route).addKeyValue("sink", name)
+                    .addKeyValue("topic", DeadLetterText.logged(entry.topic())).addKeyValue("seq", entry.seq())
+                    .log("dead-lettering to {}: {}{}", deadLetters.topicFor(route, name, entry),
+                            DeadLetterText.logged(reason), pass.suffix());
+        }
         outstanding++;
         deadLetters.publish(route, name, entry, targetTopic, reason)
                 .whenComplete((ok, error) -> onExecutor(() -> {
@@ -547,16 +557,51 @@ public final class SinkPump {
                         }
                         complete(send.delivery);
                     } else if (!stopping) {
-                        long delay = BackoffDelays.millis(RETRY, send.deadLetterAttempts++);
-                        warn(send, "dead-letter publish failed, retrying in " + delay + " ms: " + unwrap(error).getMessage());
-                        scheduler.schedule(() -> onExecutor(() -> {
-                            if (!stopping) {
-                                deadLetter(send, kind, reason, targetTopic);
-                            }
-                        }), delay, TimeUnit.MILLISECONDS);
+                        deadLetterFailed(send, kind, reason, targetTopic, DeadLetters.classify(error));
                     }
                     checkDrained();
                 }));
+    }
+
+    /**
+     * The local broker did not take a dead letter. While it cannot be reached the dead letter is tried
+     * again with backoff, for as long as it takes; one it refuses is tried {@code maxAttempts} times, and
+     * one it can never take is given up at once: such a message is counted as
+     * {@code dropped{reason=undeliverable}} and skipped, so it never holds back the messages behind it.
+     */
+    private void deadLetterFailed(Send send, String kind, String reason, String targetTopic, DeliveryException failure) {
+        boolean giveUp = switch (failure.disposition()) {
+            case RETRY -> false;
+            case REJECTED -> ++send.deadLetterRejections >= deadLetters.maxAttempts();
+            case PERMANENT -> true;
+        };
+        if (giveUp) {
+            undeliverable(send, reason, failure.reason());
+            return;
+        }
+        long delay = BackoffDelays.millis(RETRY, send.deadLetterAttempts++);
+        warn(send, "dead-letter publish failed, retrying in " + delay + " ms: " + failure.reason());
+        scheduler.schedule(() -> onExecutor(() -> {
+            if (!stopping) {
+                deadLetter(send, kind, reason, targetTopic);
+            }
+        }), delay, TimeUnit.MILLISECONDS);
+    }
+
+    private void undeliverable(Send send, String reason, String why) {
+        SpoolEntry entry = send.delivery.entry;
+        String route = send.target.route();
+        dropCounters.computeIfAbsent(route + '\u0000' + UNDELIVERABLE,
+                k -> metrics.dropped(Direction.UPSTREAM, route, name, UNDELIVERABLE)).increment();
+        LogLimit.Pass pass = undeliverableLog.admit(route);
+        if (pass.logs()) {
+            log.atError().addKeyValue("route", route).addKeyValue("sink", name)
+                    .addKeyValue("topic", DeadLetterText.logged(entry.topic())).addKeyValue("seq", entry.seq())
+                    .log("message dropped (undeliverable): the sink will not take it ({}) and the local broker"
+                            + " not its dead letter ({}){}", DeadLetterText.logged(reason), DeadLetterText.logged(why),
+                            pass.suffix());
+        }
+        complete(send.delivery);
     }
 
     private void complete(Delivery delivery) {
@@ -595,7 +640,7 @@ public final class SinkPump {
         if (now - lastWarnNanos >= WARN_INTERVAL_NANOS) {
             lastWarnNanos = now;
             log.atWarn().addKeyValue("sink", name).addKeyValue("route", send.target.route())
-                    .addKeyValue("topic", send.message == null ? "" : send.message.topic())
+                    .addKeyValue("topic", send.message == null ? "" : DeadLetterText.logged(send.message.topic()))
                     .log("{}{}", message, suppressedWarnings > 0 ? " (" + suppressedWarnings + " similar since)" : "");
             suppressedWarnings = 0;
         } else {
@@ -713,7 +758,9 @@ public final class SinkPump {
         int attempts;
         int round;
         int rejections;
+        /** Dead-letter publishes that failed transiently, and that the local broker refused. */
         int deadLetterAttempts;
+        int deadLetterRejections;
         /** The rate limiter's ticket for the current attempt, and for a link's re-send of it (or -1). */
         long ticket;
         long resendTicket = -1;

@@ -9,7 +9,6 @@ import io.edgebridge.core.support.TlsFault;
 import io.edgebridge.core.support.TlsFaults;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBufUtil;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOption;
@@ -26,6 +25,7 @@ import io.netty.handler.codec.mqtt.MqttProperties;
 import io.netty.handler.codec.mqtt.MqttPubReplyMessageVariableHeader;
 import io.netty.handler.codec.mqtt.MqttPublishMessage;
 import io.netty.handler.codec.mqtt.MqttQoS;
+import io.netty.handler.codec.mqtt.MqttReasonCodeAndPropertiesVariableHeader;
 import io.netty.handler.codec.mqtt.MqttReasonCodes;
 import io.netty.handler.codec.mqtt.MqttSubAckMessage;
 import io.netty.handler.codec.mqtt.MqttSubscriptionOption;
@@ -61,6 +61,11 @@ final class NettyMqttLink implements MqttLink {
     private static final int NO_LIMIT = 65_535;
     /** Packet identifiers kept free for subscriptions whatever the broker's receive window. */
     private static final int MAX_OUTGOING_IN_FLIGHT = 65_000;
+    /**
+     * A connection must last this long before the reconnect backoff starts over: a broker that drops
+     * the bridge right after each CONNACK then sees the backoff grow, not a reconnect every few ms.
+     */
+    private static final long STABLE_CONNECTION_NANOS = TimeUnit.SECONDS.toNanos(10);
 
     private final MqttEndpointConfig endpoint;
     private final String name;
@@ -90,6 +95,7 @@ final class NettyMqttLink implements MqttLink {
     private boolean needsFlush;
     private boolean connectStarted;
     private int attempts;
+    private long connectedAtNanos;
     private int serverReceiveMaximum = NO_LIMIT;
     private long serverMaximumPacketSize = Long.MAX_VALUE;
     private ScheduledFuture<?> pendingReconnect;
@@ -177,7 +183,13 @@ final class NettyMqttLink implements MqttLink {
 
     @Override
     public CompletableFuture<Void> publish(OutgoingMessage message) {
-        Flight flight = new Flight(message);
+        // Refused here, before it could reach the wire: a malformed packet costs the whole connection,
+        // and an unacknowledged one is sent again after every reconnect.
+        Optional<String> problem = PublishPacket.problem(message, v5);
+        if (problem.isPresent()) {
+            return CompletableFuture.failedFuture(new InvalidPublishException(problem.get()));
+        }
+        Flight flight = new Flight(message, PublishPacket.size(message, v5));
         submit(() -> enqueue(flight));
         return flight.done;
     }
@@ -286,7 +298,7 @@ final class NettyMqttLink implements MqttLink {
             return;
         }
         connected = true;
-        attempts = 0;
+        connectedAtNanos = System.nanoTime();
         refusedReason = null;
         boolean sessionPresent = ack.variableHeader().isSessionPresent();
         if (!sessionPresent) {
@@ -333,6 +345,9 @@ final class NettyMqttLink implements MqttLink {
         }
         String why = refusedReason != null ? refusedReason : describe(cause);
         refusedReason = null;
+        if (wasConnected && System.nanoTime() - connectedAtNanos >= STABLE_CONNECTION_NANOS) {
+            attempts = 0;
+        }
         long delay = BackoffDelays.millis(endpoint.reconnect(), attempts);
         Optional<TlsFault> tls = endpoint.tls() && cause != null ? TlsFaults.classify(cause, tlsFiles()) : Optional.empty();
         if (tls.isPresent()) {
@@ -430,9 +445,7 @@ final class NettyMqttLink implements MqttLink {
             if (flight.withdrawn()) {
                 continue; // the caller gave up on it before it was sent: it never reaches the broker
             }
-            long size = flight.estimatedSize();
-            if (size > serverMaximumPacketSize) {
-                flight.done.completeExceptionally(new PacketTooLargeException(size, serverMaximumPacketSize));
+            if (tooLarge(flight)) {
                 continue;
             }
             if (flight.message.qos() == 0) {
@@ -459,6 +472,9 @@ final class NettyMqttLink implements MqttLink {
                 // broker, so it is not sent again (the broker may or may not have taken the first one).
                 continue;
             }
+            if (!flight.released && tooLarge(flight)) {
+                continue; // this connection's broker takes smaller packets than the last one did
+            }
             inflight.put(flight.packetId, flight);
             if (flight.released) {
                 write(pubRel(flight.packetId));
@@ -466,6 +482,15 @@ final class NettyMqttLink implements MqttLink {
                 write(flight.toPublish(flight.packetId, sessionPresent, v5));
             }
         }
+    }
+
+    /** Fails {@code flight} if it is larger than the broker takes (its CONNACK's Maximum Packet Size). */
+    private boolean tooLarge(Flight flight) {
+        if (flight.size <= serverMaximumPacketSize) {
+            return false;
+        }
+        flight.done.completeExceptionally(new PacketTooLargeException(flight.size, serverMaximumPacketSize));
+        return true;
     }
 
     void onPubAck(Channel ch, MqttMessage ack) {
@@ -639,9 +664,19 @@ final class NettyMqttLink implements MqttLink {
     }
 
     void onServerDisconnect(Channel ch, MqttMessage disconnect) {
-        refusedReason = "broker sent DISCONNECT" + (reasonCode(disconnect) != 0
-                ? " (reason code 0x" + Integer.toHexString(reasonCode(disconnect)) + ")" : "");
+        int reason = disconnect.variableHeader() instanceof MqttReasonCodeAndPropertiesVariableHeader header
+                ? header.reasonCode() & 0xFF : 0;
+        refusedReason = "broker sent DISCONNECT" + (reason != 0 ? " (reason code 0x" + Integer.toHexString(reason)
+                + disconnectReasonName(reason) + ")" : "");
         ch.close();
+    }
+
+    private static String disconnectReasonName(int reason) {
+        try {
+            return " " + MqttReasonCodes.Disconnect.valueOf((byte) reason).name();
+        } catch (IllegalArgumentException e) {
+            return "";
+        }
     }
 
     /** After the channel handler processed a batch of reads. */
@@ -668,12 +703,15 @@ final class NettyMqttLink implements MqttLink {
     /** One outgoing publish until the broker acknowledged it (or the link closed). */
     private static final class Flight {
         final OutgoingMessage message;
+        /** The encoded PUBLISH's size, for the broker's Maximum Packet Size. */
+        final long size;
         final CompletableFuture<Void> done = new CompletableFuture<>();
         int packetId;
         boolean released;
 
-        Flight(OutgoingMessage message) {
+        Flight(OutgoingMessage message, long size) {
             this.message = message;
+            this.size = size;
         }
 
         /** Cancelled by the caller ({@link MqttLink#publish}'s future) before the broker acknowledged it. */
@@ -682,45 +720,7 @@ final class NettyMqttLink implements MqttLink {
         }
 
         MqttPublishMessage toPublish(int id, boolean dup, boolean v5) {
-            MqttProperties properties = MqttProperties.NO_PROPERTIES;
-            if (v5 && (!message.userProperties().isEmpty() || message.contentType().isPresent()
-                    || message.responseTopic().isPresent() || message.correlationData().isPresent())) {
-                properties = new MqttProperties();
-                if (!message.userProperties().isEmpty()) {
-                    MqttProperties.UserProperties users = new MqttProperties.UserProperties();
-                    message.userProperties().forEach(users::add);
-                    properties.add(users);
-                }
-                if (message.contentType().isPresent()) {
-                    properties.add(new MqttProperties.StringProperty(
-                            MqttProperties.MqttPropertyType.CONTENT_TYPE.value(), message.contentType().get()));
-                }
-                if (message.responseTopic().isPresent()) {
-                    properties.add(new MqttProperties.StringProperty(
-                            MqttProperties.MqttPropertyType.RESPONSE_TOPIC.value(), message.responseTopic().get()));
-                }
-                if (message.correlationData().isPresent()) {
-                    properties.add(new MqttProperties.BinaryProperty(
-                            MqttProperties.MqttPropertyType.CORRELATION_DATA.value(), message.correlationData().get()));
-                }
-            }
-            MqttQoS qos = MqttQoS.valueOf(message.qos());
-            return new MqttPublishMessage(
-                    new MqttFixedHeader(MqttMessageType.PUBLISH, dup && qos != MqttQoS.AT_MOST_ONCE, qos,
-                            message.retain(), 0),
-                    new io.netty.handler.codec.mqtt.MqttPublishVariableHeader(message.topic(), id, properties),
-                    Unpooled.wrappedBuffer(message.payload()));
-        }
-
-        /** Upper bound of the encoded size, for the broker's maximum packet size. */
-        long estimatedSize() {
-            long size = 5 + 2 + (long) message.topic().length() * 3 + 2 + message.payload().length + 16;
-            for (Map.Entry<String, String> p : message.userProperties().entrySet()) {
-                size += 5 + (long) (p.getKey().length() + p.getValue().length()) * 3;
-            }
-            return size + message.contentType().map(String::length).orElse(0) * 3L
-                    + message.responseTopic().map(t -> 3L + t.length() * 3L).orElse(0L)
-                    + message.correlationData().map(c -> 3L + c.length).orElse(0L);
+            return PublishPacket.build(message, id, dup, v5);
         }
     }
 

@@ -30,7 +30,9 @@ public enum BridgeMeter {
     DROPPED("edgebridge.messages.dropped", Kind.COUNTER, "messages",
             "Messages given up on. reason: spool-full, expired, refused (refuse-new), overload (a QoS 0 message"
                     + " arriving while the spool's write queue is full), invalid-topic (a cloud value"
-                    + " that is not a valid topic level, or a cloud message the sink could not give a topic; route '*'), sink-removed; sink is '*' when no sink was chosen yet",
+                    + " that is not a valid topic level, or a cloud message the sink could not give a topic; route '*'),"
+                    + " sink-removed, undeliverable (the sink will never take it and the local broker refused its dead"
+                    + " letter); sink is '*' when no sink was chosen yet",
             "direction", "route", "sink", "reason"),
     DEAD_LETTERED("edgebridge.messages.deadlettered", Kind.COUNTER, "messages",
             "Messages published to the dead-letter topic. reason: rejected (after maxAttempts), permanent",

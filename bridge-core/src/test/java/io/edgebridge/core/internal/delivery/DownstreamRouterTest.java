@@ -8,6 +8,7 @@ import io.edgebridge.core.api.InboundMessage;
 import io.edgebridge.core.internal.local.Intake;
 import io.edgebridge.core.internal.local.LocalBroker;
 import io.edgebridge.core.internal.mqtt.MqttConnectionException;
+import io.edgebridge.core.internal.mqtt.PacketTooLargeException;
 import io.edgebridge.core.internal.route.RouteTable;
 import io.edgebridge.core.internal.stats.BridgeMetrics;
 import io.edgebridge.core.testing.Configs;
@@ -94,6 +95,10 @@ class DownstreamRouterTest {
     private final DownstreamRouter router = router();
 
     private DownstreamRouter router() {
+        return routerOver(local);
+    }
+
+    private DownstreamRouter routerOver(LocalBroker broker) {
         BridgeConfig config = Configs.parse("""
                 sinks:
                   cloud: { type: mqtt, uri: mqtt://127.0.0.1:1883 }
@@ -104,7 +109,7 @@ class DownstreamRouterTest {
                     to: devices/<deviceId>/commands
                 """);
         BridgeMetrics metrics = new BridgeMetrics(registry);
-        return new DownstreamRouter("cloud", RouteTable.compile(config, metrics).downstreamFor("cloud"), local,
+        return new DownstreamRouter("cloud", RouteTable.compile(config, metrics).downstreamFor("cloud"), broker,
                 scheduler, metrics, 3);
     }
 
@@ -223,5 +228,16 @@ class DownstreamRouterTest {
             assertThat(logs.count(e -> e.getLoggerName().equals(DownstreamRouter.class.getName())))
                     .as("WARN lines for 200 rejections: %s", logs.lines()).isEqualTo(1);
         }
+    }
+
+    /** A cloud message larger than the local broker takes used to be retried for ever, never acknowledged. */
+    @Test
+    void aMessageTheLocalBrokerCanNeverTake_isDroppedAndCountedAtOnce() throws Exception {
+        FakeLocal tooSmall = new FakeLocal()
+                .respondWith(p -> CompletableFuture.failedFuture(new PacketTooLargeException(300_000, 131_072)));
+        routerOver(tooSmall).onMessage(new InboundMessage("cmd/d1", new byte[300_000], Map.of(), Optional.empty()))
+                .toCompletableFuture().get(5, TimeUnit.SECONDS);
+        assertThat(tooSmall.attempts).hasSize(1);
+        assertThat(count("edgebridge.messages.dropped", "direction", "downstream", "reason", "refused")).isEqualTo(1);
     }
 }

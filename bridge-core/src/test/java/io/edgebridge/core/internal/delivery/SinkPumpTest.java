@@ -9,6 +9,10 @@ import io.edgebridge.core.api.OutboundMessage;
 import io.edgebridge.core.api.Sink;
 import io.edgebridge.core.internal.spool.DropReason;
 import io.edgebridge.core.internal.spool.Spool;
+import io.edgebridge.core.internal.mqtt.InvalidPublishException;
+import io.edgebridge.core.internal.mqtt.MqttConnectionException;
+import io.edgebridge.core.internal.mqtt.PublishRejectedException;
+import io.edgebridge.core.testing.LogCapture;
 import io.edgebridge.core.testing.ScriptedSink;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
@@ -203,5 +207,63 @@ class SinkPumpTest {
 
         await().atMost(Duration.ofSeconds(10)).until(() -> pump.cursor() == spool.committed());
         assertThat(sink.topics()).containsExactly("t/0");
+    }
+
+    private static ScriptedSink failing(String topic, Disposition disposition) {
+        return sink(m -> m.topic().equals(topic)
+                ? CompletableFuture.failedFuture(new DeliveryException(disposition, "poison"))
+                : CompletableFuture.completedFuture(null));
+    }
+
+    /** A dead letter the local broker can never take used to be retried for ever, holding back the cursor. */
+    @Test
+    void aDeadLetterTheLocalBrokerCanNeverTake_isCountedUndeliverable_andSkipped() {
+        local.respondWith(p -> CompletableFuture.failedFuture(new InvalidPublishException("user property too long")));
+        startPump(failing("t/3", Disposition.PERMANENT), 4);
+        append(10);
+        await().atMost(Duration.ofSeconds(10)).until(() -> pump.cursor() == spool.committed());
+        assertThat(local.attempts).hasSize(1);
+        assertThat(counter("edgebridge.messages.dropped", "reason", "undeliverable", "route", "r", "sink", "out"))
+                .isEqualTo(1);
+        assertThat(counter("edgebridge.messages.deadlettered")).isZero();
+        assertThat(counter("edgebridge.messages.forwarded")).isEqualTo(9);
+    }
+
+    @Test
+    void aDeadLetterTheLocalBrokerRefuses_isTriedMaxAttemptsTimes_thenCountedUndeliverable() {
+        local.respondWith(p -> CompletableFuture.failedFuture(new PublishRejectedException(0x87, "NOT_AUTHORIZED")));
+        startPump(failing("t/3", Disposition.PERMANENT), 4);
+        append(10);
+        await().atMost(Duration.ofSeconds(10)).until(() -> pump.cursor() == spool.committed());
+        assertThat(local.attempts).hasSize(3);
+        assertThat(counter("edgebridge.messages.dropped", "reason", "undeliverable")).isEqualTo(1);
+        assertThat(counter("edgebridge.messages.forwarded")).isEqualTo(9);
+    }
+
+    @Test
+    void whileTheLocalBrokerCannotBeReached_aDeadLetterIsTriedAgain_untilItIsTaken() {
+        AtomicInteger failuresLeft = new AtomicInteger(4);
+        local.respondWith(p -> failuresLeft.getAndDecrement() > 0
+                ? CompletableFuture.failedFuture(new MqttConnectionException("link local closed"))
+                : CompletableFuture.completedFuture(null));
+        startPump(failing("t/3", Disposition.PERMANENT), 4);
+        append(10);
+        await().atMost(Duration.ofSeconds(20)).until(() -> pump.cursor() == spool.committed());
+        assertThat(local.attempts).hasSize(5);
+        assertThat(counter("edgebridge.messages.deadlettered", "reason", "permanent")).isEqualTo(1);
+        assertThat(counter("edgebridge.messages.dropped")).isZero();
+    }
+
+    /** One dead-lettering line per route per 10 s, not one per poison message. */
+    @Test
+    void manyPoisonMessages_logOneDeadLetterLine_notOneEach() {
+        try (LogCapture logs = LogCapture.start()) {
+            startPump(sink(m -> CompletableFuture.failedFuture(new DeliveryException(Disposition.PERMANENT, "no"))),
+                    16);
+            append(100);
+            await().atMost(Duration.ofSeconds(10)).until(() -> pump.cursor() == spool.committed());
+            assertThat(local.published).hasSize(100);
+            assertThat(logs.count(e -> e.getFormattedMessage().startsWith("dead-lettering"))).isEqualTo(1);
+        }
     }
 }

@@ -9,11 +9,9 @@ import io.edgebridge.core.api.InboundMessage;
 import io.edgebridge.core.api.OutboundMessage;
 import io.edgebridge.core.api.Sink;
 import io.edgebridge.core.internal.mqtt.IncomingMessage;
-import io.edgebridge.core.internal.mqtt.MqttConnectionException;
 import io.edgebridge.core.internal.mqtt.MqttLink;
 import io.edgebridge.core.internal.mqtt.OutgoingMessage;
-import io.edgebridge.core.internal.mqtt.PacketTooLargeException;
-import io.edgebridge.core.internal.mqtt.PublishRejectedException;
+import io.edgebridge.core.internal.mqtt.PublishFailures;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -107,24 +105,7 @@ final class MqttSink implements Sink {
     }
 
     static DeliveryException classify(Throwable error) {
-        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-        if (cause instanceof PublishRejectedException rejected) {
-            return switch (rejected.reasonCode()) {
-                case 0x91, 0x97 -> new DeliveryException(Disposition.RETRY, rejected.getMessage());
-                case 0x90, 0x99 -> new DeliveryException(Disposition.PERMANENT, rejected.getMessage());
-                default -> new DeliveryException(Disposition.REJECTED, rejected.getMessage());
-            };
-        }
-        if (cause instanceof MqttConnectionException) {
-            return new DeliveryException(Disposition.RETRY, "not connected: " + cause.getMessage());
-        }
-        if (cause instanceof PacketTooLargeException) {
-            return new DeliveryException(Disposition.PERMANENT, cause.getMessage());
-        }
-        if (cause instanceof IllegalArgumentException) {
-            return new DeliveryException(Disposition.PERMANENT, "invalid message: " + cause.getMessage());
-        }
-        return new DeliveryException(Disposition.REJECTED, cause.getClass().getSimpleName() + ": " + cause.getMessage());
+        return PublishFailures.classify(error);
     }
 
     @Override
