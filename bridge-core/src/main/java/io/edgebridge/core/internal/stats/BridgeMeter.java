@@ -25,7 +25,9 @@ public enum BridgeMeter {
     DROPPED("edgebridge.messages.dropped", Kind.COUNTER, "messages",
             "Messages given up on. reason: spool-full, expired, refused (refuse-new), overload (a QoS 0 message"
                     + " arriving while the spool's write queue is full), invalid-topic (a cloud value"
-                    + " that is not a valid topic level), sink-removed; sink is '*' when no sink was chosen yet",
+                    + " that is not a valid topic level), sink-removed, local-broker (the embedded broker"
+                    + " acknowledged it to the device, then discarded it before the bridge took it; route is '*'"
+                    + " when not known); sink is '*' when no sink was chosen yet",
             "direction", "route", "sink", "reason"),
     DEAD_LETTERED("edgebridge.messages.deadlettered", Kind.COUNTER, "messages",
             "Messages published to the dead-letter topic. reason: rejected (after maxAttempts), permanent",
@@ -58,8 +60,15 @@ public enum BridgeMeter {
             "What the embedded broker refused a client. action: connect, publish, subscribe; reason: bad-credentials"
                     + " (unknown user or wrong password), anonymous (no user name while allowAnonymous is false),"
                     + " bridge-client-id (the bridge's client id without its secret), not-authorized (outside the"
-                    + " client's permissions)",
+                    + " client's permissions), intake-backlog (intake: mqtt; the publish waited 20 s for the bridge to"
+                    + " take its backlog)",
             "action", "reason"),
+    LOCAL_INTAKE_BACKLOG("edgebridge.local.intake.backlog", Kind.GAUGE, "messages",
+            "intake: mqtt with the embedded broker: messages the broker acknowledged to devices and queued for the"
+                    + " bridge, not yet spooled; devices' publishes wait while it is at its bound (20,000)"),
+    LOCAL_BROKER_DROPPED("edgebridge.local.broker.dropped", Kind.GAUGE, "messages",
+            "An external local broker's own count of messages it dropped (queue limits), for all its clients, as it"
+                    + " reports it in $SYS (Mosquitto: $SYS/broker/publish/messages/dropped); NaN when it does not"),
     SPOOL_ENTRIES("edgebridge.spool.entries", Kind.GAUGE, "messages", "Entries stored in the spool"),
     SPOOL_BYTES("edgebridge.spool.bytes", Kind.GAUGE, "bytes", "Message bytes stored in the spool");
 

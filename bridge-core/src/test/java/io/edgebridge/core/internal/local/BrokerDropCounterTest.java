@@ -1,0 +1,73 @@
+package io.edgebridge.core.internal.local;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import com.hivemq.logging.EventLog;
+import io.edgebridge.core.testing.LogCapture;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The counter hears HiveMQ's own event log ({@code com.hivemq.logging.EventLog}, called here as the
+ * broker calls it when it drops a queued message), keeps the bridge's client only, and puts the
+ * event logger back as it was when it detaches.
+ */
+class BrokerDropCounterTest {
+
+    @Test
+    void aMessageHiveMqDropsForTheBridge_isCountedAndWarned_othersClientsAreNot() {
+        List<String> dropped = new CopyOnWriteArrayList<>();
+        EventLog hivemq = new EventLog();
+        try (LogCapture logs = LogCapture.start()) {
+            BrokerDropCounter counter = BrokerDropCounter.attach("edgebridge-1", (topic, reason) -> dropped.add(topic))
+                    .orElseThrow();
+            try {
+                hivemq.messageDropped("edgebridge-1", "sensors/a/telemetry", 1, "The client message queue is full");
+                hivemq.messageDropped("some-device", "sensors/b/telemetry", 1, "The client message queue is full");
+                hivemq.messageDropped("edgebridge-1", "sensors/c/telemetry", 1, "The client message queue is full");
+            } finally {
+                counter.detach();
+            }
+
+            assertThat(dropped).containsExactly("sensors/a/telemetry", "sensors/c/telemetry");
+            assertThat(logs.lines()).as("one line per reason per 10 s").hasSize(1);
+            assertThat(logs.lines().get(0)).contains("dropped a message queued for the bridge")
+                    .contains("The client message queue is full").contains("reason=local-broker");
+        }
+    }
+
+    @Test
+    void detach_restoresTheEventLoggersLevelAndAdditivity() {
+        Logger events = (Logger) LoggerFactory.getLogger(BrokerDropCounter.EVENT_LOGGER);
+        Level before = events.getLevel();
+        boolean additiveBefore = events.isAdditive();
+
+        BrokerDropCounter counter = BrokerDropCounter.attach("edgebridge-1", (topic, reason) -> { }).orElseThrow();
+        assertThat(events.getLevel()).isEqualTo(Level.DEBUG);
+        assertThat(events.isAdditive()).as("HiveMQ's DEBUG events stay out of the root appenders").isFalse();
+        counter.detach();
+
+        assertThat(events.getLevel()).isEqualTo(before);
+        assertThat(events.isAdditive()).isEqualTo(additiveBefore);
+    }
+
+    @Test
+    void twoBridgesInOneJvm_theFirstToDetachLeavesTheOtherListening() {
+        Logger events = (Logger) LoggerFactory.getLogger(BrokerDropCounter.EVENT_LOGGER);
+        Level before = events.getLevel();
+        List<String> second = new CopyOnWriteArrayList<>();
+        BrokerDropCounter one = BrokerDropCounter.attach("bridge-1", (topic, reason) -> { }).orElseThrow();
+        BrokerDropCounter two = BrokerDropCounter.attach("bridge-2", (topic, reason) -> second.add(topic)).orElseThrow();
+
+        one.detach();
+        new EventLog().messageDropped("bridge-2", "t", 1, "The client message queue is full");
+        two.detach();
+
+        assertThat(second).containsExactly("t");
+        assertThat(events.getLevel()).isEqualTo(before);
+    }
+}
