@@ -170,7 +170,8 @@ public final class EmbeddedLocalBroker implements LocalBroker {
                 metrics.gauge(BridgeMeter.LOCAL_INTAKE_BACKLOG, b::messages);
                 timer.scheduleWithFixedDelay(() -> forgetIdleBacklog(b, s), 500, 500, TimeUnit.MILLISECONDS);
             }
-            drops = BrokerDropCounter.attach(ownClientId, (topic, reason) -> intake.droppedByBroker(topic)).orElse(null);
+            drops = BrokerDropCounter.attach(ownClientId, (topic, reason) -> intake.droppedByBroker(topic),
+                    reason -> metrics.localDropped(reason).increment()).orElse(null);
 
             var builder = EmbeddedHiveMQ.builder()
                     .withConfigurationFolder(confDir)

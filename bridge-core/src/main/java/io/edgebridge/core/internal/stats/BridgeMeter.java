@@ -63,6 +63,11 @@ public enum BridgeMeter {
                     + " client's permissions), intake-backlog (intake: mqtt; the publish waited 20 s for the bridge to"
                     + " take its backlog)",
             "action", "reason"),
+    LOCAL_DROPPED("edgebridge.local.dropped", Kind.COUNTER, "messages",
+            "Messages the embedded broker discarded from a device's session queue, as HiveMQ reports them (e.g."
+                    + " downstream messages for a slow or offline subscriber beyond maxQueueSize). reason: queue-full,"
+                    + " qos0-memory, not-writable, too-large, internal-error, other",
+            "reason"),
     LOCAL_INTAKE_BACKLOG("edgebridge.local.intake.backlog", Kind.GAUGE, "messages",
             "intake: mqtt with the embedded broker: messages the broker acknowledged to devices and queued for the"
                     + " bridge, not yet spooled; devices' publishes wait while it is at its bound (20,000)"),

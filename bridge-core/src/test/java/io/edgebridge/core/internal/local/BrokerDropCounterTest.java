@@ -19,24 +19,31 @@ import org.slf4j.LoggerFactory;
 class BrokerDropCounterTest {
 
     @Test
-    void aMessageHiveMqDropsForTheBridge_isCountedAndWarned_othersClientsAreNot() {
-        List<String> dropped = new CopyOnWriteArrayList<>();
+    void aMessageHiveMqDropsForTheBridge_isCountedAsTheBridgesLoss_andOneForADeviceByReason() {
+        List<String> bridge = new CopyOnWriteArrayList<>();
+        List<String> devices = new CopyOnWriteArrayList<>();
         EventLog hivemq = new EventLog();
         try (LogCapture logs = LogCapture.start()) {
-            BrokerDropCounter counter = BrokerDropCounter.attach("edgebridge-1", (topic, reason) -> dropped.add(topic))
-                    .orElseThrow();
+            BrokerDropCounter counter = BrokerDropCounter.attach("edgebridge-1", (topic, reason) -> bridge.add(topic),
+                    devices::add).orElseThrow();
             try {
                 hivemq.messageDropped("edgebridge-1", "sensors/a/telemetry", 1, "The client message queue is full");
-                hivemq.messageDropped("some-device", "sensors/b/telemetry", 1, "The client message queue is full");
+                hivemq.messageDropped("some-device", "commands/d1/set", 1, "The client message queue is full");
                 hivemq.messageDropped("edgebridge-1", "sensors/c/telemetry", 1, "The client message queue is full");
+                // The reason MessageDroppedServiceImpl.qos0MemoryExceeded gives.
+                hivemq.messageDropped("other-device", "sensors/x", 0,
+                        "The QoS 0 memory limit exceeded, size: 1,024 bytes, max: 512 bytes");
             } finally {
                 counter.detach();
             }
 
-            assertThat(dropped).containsExactly("sensors/a/telemetry", "sensors/c/telemetry");
-            assertThat(logs.lines()).as("one line per reason per 10 s").hasSize(1);
+            assertThat(bridge).containsExactly("sensors/a/telemetry", "sensors/c/telemetry");
+            assertThat(devices).containsExactly("queue-full", "qos0-memory");
+            assertThat(logs.lines()).as("one line per reason (bridge) or client (devices) per 10 s").hasSize(3);
             assertThat(logs.lines().get(0)).contains("dropped a message queued for the bridge")
                     .contains("The client message queue is full").contains("reason=local-broker");
+            assertThat(logs.lines().get(1)).contains("queued for client 'some-device'")
+                    .contains("edgebridge_local_dropped_total{reason=queue-full}");
         }
     }
 
@@ -46,7 +53,7 @@ class BrokerDropCounterTest {
         Level before = events.getLevel();
         boolean additiveBefore = events.isAdditive();
 
-        BrokerDropCounter counter = BrokerDropCounter.attach("edgebridge-1", (topic, reason) -> { }).orElseThrow();
+        BrokerDropCounter counter = BrokerDropCounter.attach("edgebridge-1", (topic, reason) -> { }, reason -> { }).orElseThrow();
         assertThat(events.getLevel()).isEqualTo(Level.DEBUG);
         assertThat(events.isAdditive()).as("HiveMQ's DEBUG events stay out of the root appenders").isFalse();
         counter.detach();
@@ -60,8 +67,9 @@ class BrokerDropCounterTest {
         Logger events = (Logger) LoggerFactory.getLogger(BrokerDropCounter.EVENT_LOGGER);
         Level before = events.getLevel();
         List<String> second = new CopyOnWriteArrayList<>();
-        BrokerDropCounter one = BrokerDropCounter.attach("bridge-1", (topic, reason) -> { }).orElseThrow();
-        BrokerDropCounter two = BrokerDropCounter.attach("bridge-2", (topic, reason) -> second.add(topic)).orElseThrow();
+        BrokerDropCounter one = BrokerDropCounter.attach("bridge-1", (topic, reason) -> { }, reason -> { }).orElseThrow();
+        BrokerDropCounter two = BrokerDropCounter.attach("bridge-2", (topic, reason) -> second.add(topic), reason -> { })
+                .orElseThrow();
 
         one.detach();
         new EventLog().messageDropped("bridge-2", "t", 1, "The client message queue is full");

@@ -55,6 +55,7 @@ class MetricsDocumentationTest {
             case FAILOVER_ACTIVE -> BridgeMetrics.failoverActive(registry, "g", "m", meter, m -> 1);
             case FAILOVER_SWITCHES -> BridgeMetrics.failoverSwitches(registry, "g", "a", "b", "failures");
             case LOCAL_REFUSED -> metrics.localRefused("publish", "not-authorized");
+            case LOCAL_DROPPED -> metrics.localDropped("queue-full");
             case RATE_LIMITED -> metrics.rateLimited("s");
             default -> throw new AssertionError("register " + meter + " here as the bridge does, and document it");
         }
