@@ -32,6 +32,8 @@ final class BrokerDropCounter extends AppenderBase<ILoggingEvent> {
 
     /** HiveMQ's event logger for dropped messages ({@code com.hivemq.logging.EventLog}). */
     static final String EVENT_LOGGER = "event.message-dropped";
+    /** HiveMQ's reason for a publish an interceptor prevented (MessageDroppedServiceImpl.extensionPrevented). */
+    private static final String EXTENSION_PREVENTED = "Extension prevented onward delivery";
 
     private static final Logger log = LoggerFactory.getLogger(BrokerDropCounter.class);
 
@@ -97,6 +99,9 @@ final class BrokerDropCounter extends AppenderBase<ILoggingEvent> {
         String client = String.valueOf(args[0]);
         String topic = String.valueOf(args[1]);
         String reason = String.valueOf(args[3]);
+        if (reason.startsWith(EXTENSION_PREVENTED)) {
+            return; // a publish an interceptor refused (named after its publisher): counted where it was refused
+        }
         if (ownClientId.equals(client)) {
             bridgeDropped.accept(topic, reason);
             LogLimit.Pass pass = bridgeLog.admit(reason);

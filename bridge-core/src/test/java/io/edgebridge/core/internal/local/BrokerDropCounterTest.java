@@ -33,6 +33,8 @@ class BrokerDropCounterTest {
                 // The reason MessageDroppedServiceImpl.qos0MemoryExceeded gives.
                 hivemq.messageDropped("other-device", "sensors/x", 0,
                         "The QoS 0 memory limit exceeded, size: 1,024 bytes, max: 512 bytes");
+                // A device's publish an interceptor refused (HiveMQ names the publisher): not a queued message.
+                hivemq.messageDropped("refused-device", "sensors/y", 1, "Extension prevented onward delivery");
             } finally {
                 counter.detach();
             }
