@@ -79,7 +79,7 @@ final class MqttIntakeSession {
     CompletableFuture<Void> start(Intake intake, List<String> subscriptions, boolean noLocal) {
         this.intake = intake;
         this.subscriptions = List.copyOf(subscriptions);
-        this.intakeFilters = intake == null ? List.of() : compile(subscriptions);
+        this.intakeFilters = compile(intake, subscriptions);
         this.noLocal = noLocal;
         link.onMessage(this::onMessage);
         CompletableFuture<Void> connected = link.connect();
@@ -171,7 +171,11 @@ final class MqttIntakeSession {
         return false;
     }
 
-    private static List<TopicFilter> compile(List<String> filters) {
+    /** The filters {@link #queuedForBridge} matches: only needed with a backlog (embedded broker, never shared). */
+    private List<TopicFilter> compile(Intake intake, List<String> filters) {
+        if (intake == null || backlog.isEmpty()) {
+            return List.of();
+        }
         return filters.stream().map(TopicFilter::parse).toList();
     }
 
@@ -192,7 +196,7 @@ final class MqttIntakeSession {
         subscriptions = List.copyOf(next);
         // Until the old filters are gone both sets are queued for the bridge; the backlog's count
         // may be a little off meanwhile and is set right once intake is idle.
-        intakeFilters = compile(next);
+        intakeFilters = compile(intake, next);
         if (!added.isEmpty() || !removed.isEmpty()) {
             log.atInfo().addKeyValue("added", added).addKeyValue("removed", removed).log("local intake subscriptions change");
         }
