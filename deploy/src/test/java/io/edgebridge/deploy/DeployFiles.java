@@ -30,6 +30,7 @@ final class DeployFiles {
     static final Path IOT_EDGE_TEMPLATE = REPO.resolve("deploy/iotedge/deployment.template.json");
     static final Path IOT_EDGE_MODULE = REPO.resolve("deploy/iotedge/module.json");
     static final Path SYSTEMD_UNIT = REPO.resolve("deploy/systemd/edgebridge.service");
+    static final Path MOSQUITTO_CONF = REPO.resolve("deploy/mosquitto/edgebridge.conf");
     /** The starting configuration the tarball ships as config/edgebridge.yaml. */
     static final Path DIST_CONFIG = REPO.resolve("deploy/src/dist/config/edgebridge.yaml");
 

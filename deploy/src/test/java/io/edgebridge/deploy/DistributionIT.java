@@ -56,6 +56,7 @@ class DistributionIT {
         }
         assertThat(home.resolve("config/schema/edgebridge.schema.json")).isRegularFile();
         assertThat(home.resolve("systemd/edgebridge.service")).hasSameTextualContentAs(DeployFiles.SYSTEMD_UNIT);
+        assertThat(home.resolve("mosquitto/edgebridge.conf")).hasSameTextualContentAs(DeployFiles.MOSQUITTO_CONF);
         assertThat(home.resolve("docs/OPERATIONS.md")).isRegularFile();
         assertThat(home.resolve("docs/CONFIG.md")).isRegularFile();
         assertThat(home.resolve("NOTICE.txt")).content().contains("THIRD-PARTY.txt");

@@ -525,7 +525,10 @@ public final class Bridge {
                 .addKeyValue("clientId", clientId)
                 .log("shared intake: replicas in group '{}' split the local messages between them; this replica is"
                         + " client '{}'", group, clientId));
-        return new ExternalLocalBroker(link, clientId, external.sharedGroup());
+        ExternalLocalBroker broker = new ExternalLocalBroker(link, clientId, external.sharedGroup(),
+                external.endpoint().displayUri());
+        metrics.gauge(BridgeMeter.LOCAL_BROKER_DROPPED, () -> broker.droppedReported().map(n -> (Number) n).orElse(Double.NaN));
+        return broker;
     }
 
     /** A sink removed from the configuration (or left without upstream routes) no longer pins the spool. */
@@ -637,11 +640,13 @@ public final class Bridge {
     }
 
     private void doStop() {
-        if (intake != null) {
-            intake.stop();
-        }
+        // The local broker first: it refuses new device messages and lets the bridge take what it
+        // already acknowledged (embedded MQTT intake), which needs the spool intake still open.
         if (local != null) {
             local.stopIntake();
+        }
+        if (intake != null) {
+            intake.stop();
         }
         Collection<SinkRuntime> all = runtimes.values();
         for (SinkRuntime runtime : all) {

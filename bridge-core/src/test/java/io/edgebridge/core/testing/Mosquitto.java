@@ -19,6 +19,13 @@ import org.awaitility.Awaitility;
 public final class Mosquitto implements AutoCloseable {
 
     private static final String BINARY = findBinary();
+    /** What the tests' brokers run with unless told otherwise: nothing queued is ever dropped. */
+    private static final String LOSSLESS = String.join("\n",
+            "persistence true",
+            "autosave_interval 1",
+            "max_queued_messages 0",
+            "max_inflight_messages 0",
+            "set_tcp_nodelay true");
 
     private final int port;
     private final Path dir;
@@ -26,6 +33,7 @@ public final class Mosquitto implements AutoCloseable {
     private String extraConfig = "";
     private String secureListener = "";
     private int securePort;
+    private String settings = LOSSLESS;
     private Process process;
 
     public Mosquitto(Path dir) {
@@ -44,6 +52,16 @@ public final class Mosquitto implements AutoCloseable {
             }
         }
         return null;
+    }
+
+    /**
+     * Replaces the lossless queue and persistence settings with {@code lines} (e.g. an
+     * {@code include_dir} with a shipped configuration, or nothing for Mosquitto's own defaults).
+     * Listener, persistence location and logging stay as this class sets them.
+     */
+    public Mosquitto withSettings(String lines) {
+        this.settings = lines;
+        return this;
     }
 
     /** Restricts topics with a Mosquitto ACL file body (e.g. {@code topic deny forbidden/#}). */
@@ -147,12 +165,8 @@ public final class Mosquitto implements AutoCloseable {
                     "user " + System.getProperty("user.name"),
                     "listener " + port + " 127.0.0.1",
                     "allow_anonymous true",
-                    "persistence true",
                     "persistence_location " + dir.toAbsolutePath() + "/",
-                    "autosave_interval 1",
-                    "max_queued_messages 0",
-                    "max_inflight_messages 0",
-                    "set_tcp_nodelay true",
+                    settings,
                     extraConfig,
                     System.getProperty("mosquitto.debug", "false").equals("true") ? "log_type all" : "",
                     "log_dest file " + dir.toAbsolutePath().resolve("mosquitto.log"),

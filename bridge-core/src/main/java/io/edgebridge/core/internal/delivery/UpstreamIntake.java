@@ -87,6 +87,13 @@ public final class UpstreamIntake implements Intake {
         });
     }
 
+    @Override
+    public void droppedByBroker(String topic) {
+        for (CompiledRoute route : routes.matchUpstream(topic)) {
+            route.localBroker().increment();
+        }
+    }
+
     /** Routes messages arriving from now on with {@code next} (a reload). */
     public void routes(RouteTable next) {
         this.routes = next;

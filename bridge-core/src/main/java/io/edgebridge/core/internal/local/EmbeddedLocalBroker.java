@@ -3,6 +3,7 @@ package io.edgebridge.core.internal.local;
 import com.hivemq.embedded.EmbeddedExtension;
 import com.hivemq.embedded.EmbeddedHiveMQ;
 import com.hivemq.extension.sdk.api.ExtensionMain;
+import com.hivemq.extension.sdk.api.auth.SimpleAuthenticator;
 import com.hivemq.extension.sdk.api.interceptor.publish.PublishInboundInterceptor;
 import com.hivemq.extension.sdk.api.parameter.ExtensionStartInput;
 import com.hivemq.extension.sdk.api.parameter.ExtensionStartOutput;
@@ -11,6 +12,7 @@ import com.hivemq.extension.sdk.api.parameter.ExtensionStopOutput;
 import com.hivemq.extension.sdk.api.services.Services;
 import io.edgebridge.config.BrokerAuth;
 import io.edgebridge.config.BrokerListener;
+import io.edgebridge.config.Direction;
 import io.edgebridge.config.EmbeddedBrokerConfig;
 import io.edgebridge.config.MqttEndpointConfig;
 import io.edgebridge.config.Secret;
@@ -19,7 +21,9 @@ import io.edgebridge.core.internal.local.auth.PasswordStore;
 import io.edgebridge.core.internal.local.auth.RefusalLog;
 import io.edgebridge.core.internal.local.auth.TopicPermissions;
 import io.edgebridge.core.internal.mqtt.MqttLink;
+import io.edgebridge.core.internal.stats.BridgeMeter;
 import io.edgebridge.core.internal.stats.BridgeMetrics;
+import io.micrometer.core.instrument.Counter;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -30,12 +34,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -49,11 +55,34 @@ import org.slf4j.LoggerFactory;
  * ({@code intake: extension}) or through the bridge's own MQTT session ({@code intake: mqtt});
  * local publishes always go through that session. Authentication and permissions
  * ({@link BrokerSecurity}) live in the same embedded extension, since HiveMQ takes only one.
+ *
+ * <p>With MQTT intake HiveMQ acknowledges a device's publish before the bridge has it, so what it
+ * queued for the bridge is bounded by {@link IntakeBacklog} and {@link MqttIntakeGate} (devices wait
+ * while the bridge is behind), the bridge's own session gets a queue far above that bound, and
+ * whatever HiveMQ still drops for the bridge is counted by {@link BrokerDropCounter}.
  */
 public final class EmbeddedLocalBroker implements LocalBroker {
 
     private static final Logger log = LoggerFactory.getLogger(EmbeddedLocalBroker.class);
     private static final long PASSWORD_POLL_SECONDS = 2;
+    /**
+     * Messages queued for the bridge's session (intake: mqtt, in flight to it included) before
+     * devices wait: twice the session's receive window ({@code Bridge.INTAKE_RECEIVE_MAXIMUM},
+     * 10,000), so the window stays full while they wait.
+     */
+    static final long INTAKE_BACKLOG_MESSAGES = 20_000;
+    /** The same bound in payload bytes, for large messages. */
+    static final long INTAKE_BACKLOG_BYTES = 32L << 20;
+    /**
+     * HiveMQ's queue limit for the bridge's own session: ten times what the gate lets in (the
+     * backlog bound plus at most one publish per device connection), so HiveMQ has no reason to drop
+     * for the bridge, whatever {@code maxQueueSize} (for the devices' sessions) says.
+     */
+    static final long BRIDGE_QUEUE_SIZE = 10 * INTAKE_BACKLOG_MESSAGES;
+    /** Quiet time after which an idle, connected session proves the broker's queue for it empty. */
+    private static final Duration BACKLOG_QUIET = Duration.ofSeconds(2);
+    /** How long a stop waits for the bridge to take what the broker already queued for it. */
+    private static final Duration STOP_DRAIN = Duration.ofSeconds(5);
 
     /** Makes the bridge's link once its listener and credentials are known. */
     @FunctionalInterface
@@ -70,7 +99,9 @@ public final class EmbeddedLocalBroker implements LocalBroker {
     private volatile MqttIntakeSession session;
     private volatile EmbeddedHiveMQ hivemq;
     private volatile IntakeInterceptor interceptor;
-    private volatile ScheduledExecutorService passwordPoller;
+    private volatile IntakeBacklog backlog;
+    private volatile BrokerDropCounter drops;
+    private volatile ScheduledExecutorService timer;
     private volatile boolean closed;
 
     /**
@@ -111,32 +142,51 @@ public final class EmbeddedLocalBroker implements LocalBroker {
                 out.write(BrokerConfigXml.render(config, listeners).getBytes(StandardCharsets.UTF_8));
             }
 
+            timer = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "embedded-broker-timer");
+                t.setDaemon(true);
+                return t;
+            });
             Optional<BrokerSecurity> security = Optional.empty();
             byte[] secret = new byte[0];
             if (config.secured()) {
                 secret = newSecret();
                 security = Optional.of(security(secret));
             }
-            session = new MqttIntakeSession(links.create(sessionEndpoint(own, secret)), ownClientId);
+            boolean inProcess = config.intake() == EmbeddedBrokerConfig.Intake.EXTENSION;
+            Optional<IntakeBacklog> counted = inProcess ? Optional.empty()
+                    : Optional.of(new IntakeBacklog(INTAKE_BACKLOG_MESSAGES, INTAKE_BACKLOG_BYTES, System::nanoTime));
+            MqttIntakeSession s = new MqttIntakeSession(links.create(sessionEndpoint(own, secret)), ownClientId, counted);
+            session = s;
+
+            PublishInboundInterceptor intakeStage;
+            if (inProcess) {
+                interceptor = new IntakeInterceptor(intake, ownClientId);
+                intakeStage = interceptor;
+            } else {
+                IntakeBacklog b = counted.get();
+                backlog = b;
+                Counter refused = metrics.localRefused("publish", "intake-backlog");
+                intakeStage = new MqttIntakeGate(b, ownClientId, s::queuedForBridge, refused::increment);
+                metrics.gauge(BridgeMeter.LOCAL_INTAKE_BACKLOG, b::messages);
+                timer.scheduleWithFixedDelay(() -> forgetIdleBacklog(b, s), 500, 500, TimeUnit.MILLISECONDS);
+            }
+            drops = BrokerDropCounter.attach(ownClientId, (topic, reason) -> intake.droppedByBroker(topic),
+                    reason -> metrics.localDropped(reason).increment()).orElse(null);
 
             var builder = EmbeddedHiveMQ.builder()
                     .withConfigurationFolder(confDir)
                     .withDataFolder(dataDir)
                     .withExtensionsFolder(extensionsDir)
-                    .withoutLoggingBootstrap();
-            boolean inProcess = config.intake() == EmbeddedBrokerConfig.Intake.EXTENSION;
-            if (inProcess) {
-                interceptor = new IntakeInterceptor(intake, ownClientId);
-            }
-            if (inProcess || security.isPresent()) {
-                builder.withEmbeddedExtension(EmbeddedExtension.builder()
-                        .withId("edgebridge")
-                        .withName("EdgeBridge intake and security")
-                        .withVersion("1")
-                        .withPriority(1000)
-                        .withExtensionMain(new BridgeExtension(Optional.ofNullable(interceptor), security))
-                        .build());
-            }
+                    .withoutLoggingBootstrap()
+                    .withEmbeddedExtension(EmbeddedExtension.builder()
+                            .withId("edgebridge")
+                            .withName("EdgeBridge intake and security")
+                            .withVersion("1")
+                            .withPriority(1000)
+                            .withExtensionMain(new BridgeExtension(ownClientId, intakeStage, security,
+                                    inProcess ? OptionalLong.empty() : OptionalLong.of(BRIDGE_QUEUE_SIZE)))
+                            .build());
             hivemq = builder.build();
             String shown = config.listeners().stream().map(BrokerListener::display).collect(Collectors.joining(", "));
             log.atInfo().addKeyValue("listeners", shown)
@@ -144,7 +194,6 @@ public final class EmbeddedLocalBroker implements LocalBroker {
                     .addKeyValue("auth", config.auth().isPresent()).addKeyValue("permissions", config.permissions().isPresent())
                     .log("starting embedded broker");
             warnIfAnonymous(shown);
-            MqttIntakeSession s = session;
             return hivemq.start().thenCompose(v -> {
                 log.atInfo().addKeyValue("listeners", shown).log("embedded broker listening");
                 return s.start(inProcess ? null : intake, subscriptions);
@@ -198,14 +247,8 @@ public final class EmbeddedLocalBroker implements LocalBroker {
             PasswordStore store = new PasswordStore(config.auth().get().passwordFile());
             store.load();
             passwords = Optional.of(store);
-            ScheduledExecutorService poller = Executors.newSingleThreadScheduledExecutor(r -> {
-                Thread t = new Thread(r, "broker-password-file");
-                t.setDaemon(true);
-                return t;
-            });
-            poller.scheduleWithFixedDelay(store::reloadIfChanged, PASSWORD_POLL_SECONDS, PASSWORD_POLL_SECONDS,
+            timer.scheduleWithFixedDelay(store::reloadIfChanged, PASSWORD_POLL_SECONDS, PASSWORD_POLL_SECONDS,
                     TimeUnit.SECONDS);
-            passwordPoller = poller;
         }
         return new BrokerSecurity(ownClientId, secret, passwords,
                 config.auth().map(a -> a.allowAnonymous()).orElse(false),
@@ -274,6 +317,20 @@ public final class EmbeddedLocalBroker implements LocalBroker {
         return session.updateSubscriptions(subscriptions);
     }
 
+    /** Sets the backlog's count right when the broker's queue for the bridge must be empty (see {@link IntakeBacklog}). */
+    private static void forgetIdleBacklog(IntakeBacklog backlog, MqttIntakeSession session) {
+        long forgotten = backlog.forgetIfIdle(session.isConnected(), BACKLOG_QUIET);
+        if (forgotten > 0) {
+            log.atDebug().addKeyValue("messages", forgotten)
+                    .log("intake backlog count reset: the bridge's session is idle, so the broker's queue for it is empty");
+        }
+    }
+
+    /**
+     * Refuses devices' publishes from now on (extension intake: at once; MQTT intake: what would be
+     * queued for the bridge), lets the bridge take what the broker already queued for it (up to
+     * {@link #STOP_DRAIN}), then stops intake.
+     */
     @Override
     public void stopIntake() {
         IntakeInterceptor i = interceptor;
@@ -281,8 +338,38 @@ public final class EmbeddedLocalBroker implements LocalBroker {
             i.stop();
         }
         MqttIntakeSession s = session;
+        IntakeBacklog b = backlog;
+        if (b != null && s != null) {
+            b.close("bridge is shutting down");
+            drain(b, s);
+        }
         if (s != null) {
             s.stopIntake();
+        }
+    }
+
+    private void drain(IntakeBacklog b, MqttIntakeSession s) {
+        long deadline = System.nanoTime() + STOP_DRAIN.toNanos();
+        try {
+            while (b.messages() > 0 && System.nanoTime() < deadline) {
+                b.forgetIfIdle(s.isConnected(), Duration.ofMillis(500));
+                b.awaitEmpty(Duration.ofMillis(100));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        long left = b.messages();
+        if (left == 0) {
+            return;
+        }
+        if (config.persistence() == EmbeddedBrokerConfig.Persistence.IN_MEMORY) {
+            metrics.dropped(Direction.UPSTREAM, "*", BridgeMetrics.ANY_SINK, "local-broker").increment(left);
+            log.atWarn().addKeyValue("messages", left).log("{} messages the embedded broker had acknowledged to devices"
+                    + " were not yet taken by the bridge within {} s and are lost with the in-memory broker; counted as"
+                    + " dropped{reason=local-broker}", left, STOP_DRAIN.toSeconds());
+        } else {
+            log.atInfo().addKeyValue("messages", left).log("{} messages stay queued for the bridge in the embedded"
+                    + " broker's persistence and are taken after the restart", left);
         }
     }
 
@@ -298,9 +385,17 @@ public final class EmbeddedLocalBroker implements LocalBroker {
             return;
         }
         closed = true;
-        ScheduledExecutorService poller = passwordPoller;
-        if (poller != null) {
-            poller.shutdownNow();
+        ScheduledExecutorService t = timer;
+        if (t != null) {
+            t.shutdownNow();
+        }
+        IntakeBacklog b = backlog;
+        if (b != null) {
+            b.close("bridge is shutting down");
+        }
+        BrokerDropCounter d = drops;
+        if (d != null) {
+            d.detach();
         }
         MqttIntakeSession s = session;
         if (s != null) {
@@ -317,34 +412,59 @@ public final class EmbeddedLocalBroker implements LocalBroker {
         }
     }
 
-    /** The one embedded extension: security (when configured) and the intake interceptor (in-process intake). */
+    /**
+     * The one embedded extension: the intake stage (the spooling interceptor, or the MQTT intake's
+     * gate), security when configured, and the bridge session's queue size for MQTT intake.
+     */
     private static final class BridgeExtension implements ExtensionMain {
 
-        private final Optional<IntakeInterceptor> interceptor;
+        private final String ownClientId;
+        private final PublishInboundInterceptor intakeStage;
         private final Optional<BrokerSecurity> security;
+        private final OptionalLong bridgeQueueSize;
 
-        BridgeExtension(Optional<IntakeInterceptor> interceptor, Optional<BrokerSecurity> security) {
-            this.interceptor = interceptor;
+        BridgeExtension(String ownClientId, PublishInboundInterceptor intakeStage, Optional<BrokerSecurity> security,
+                OptionalLong bridgeQueueSize) {
+            this.ownClientId = ownClientId;
+            this.intakeStage = intakeStage;
             this.security = security;
+            this.bridgeQueueSize = bridgeQueueSize;
         }
 
         @Override
         public void extensionStart(ExtensionStartInput input, ExtensionStartOutput output) {
-            security.ifPresent(BrokerSecurity::register);
+            registerAuthenticator();
+            security.ifPresent(BrokerSecurity::registerAuthorizer);
             // One interceptor: HiveMQ runs interceptors before authorizers, so a publish outside the
-            // client's permissions is refused here, before intake could spool it.
+            // client's permissions is refused here, before intake could spool (or count) it.
             boolean checked = security.filter(BrokerSecurity::checksPublishes).isPresent();
-            if (!checked && interceptor.isEmpty()) {
-                return;
-            }
             PublishInboundInterceptor combined = (in, out) -> {
                 if (checked && !security.get().admitPublish(in, out)) {
                     return;
                 }
-                interceptor.ifPresent(i -> i.onInboundPublish(in, out));
+                intakeStage.onInboundPublish(in, out);
             };
             Services.initializerRegistry().setClientInitializer(
                     (initializerInput, clientContext) -> clientContext.addPublishInboundInterceptor(combined));
+        }
+
+        /**
+         * The configured authentication (or everyone, without it), and for the bridge's own session a
+         * queue limit of its own: HiveMQ sets per-client queue limits only through an authenticator.
+         */
+        private void registerAuthenticator() {
+            if (security.isEmpty() && bridgeQueueSize.isEmpty()) {
+                return; // HiveMQ's embedded default: every client is let in
+            }
+            SimpleAuthenticator base = security.map(BrokerSecurity::authenticator)
+                    .orElse((in, out) -> out.authenticateSuccessfully());
+            SimpleAuthenticator authenticator = bridgeQueueSize.isEmpty() ? base : (in, out) -> {
+                if (in.getClientInformation().getClientId().equals(ownClientId)) {
+                    out.getClientSettings().setClientQueueSizeMaximum(bridgeQueueSize.getAsLong());
+                }
+                base.onConnect(in, out);
+            };
+            Services.securityRegistry().setAuthenticatorProvider(providerInput -> authenticator);
         }
 
         @Override

@@ -17,10 +17,19 @@ public final class ExternalLocalBroker implements LocalBroker {
 
     private final MqttIntakeSession session;
     private final Optional<String> sharedGroup;
+    private final BrokerCheck check;
 
-    public ExternalLocalBroker(MqttLink link, String ownClientId, Optional<String> sharedGroup) {
+    /**
+     * @param brokerDisplay the broker's URI as logs show it
+     */
+    public ExternalLocalBroker(MqttLink link, String ownClientId, Optional<String> sharedGroup, String brokerDisplay) {
         this.session = new MqttIntakeSession(link, ownClientId);
         this.sharedGroup = sharedGroup;
+        this.check = new BrokerCheck(brokerDisplay);
+    }
+
+    public ExternalLocalBroker(MqttLink link, String ownClientId, Optional<String> sharedGroup) {
+        this(link, ownClientId, sharedGroup, "local broker");
     }
 
     public ExternalLocalBroker(MqttLink link, String ownClientId) {
@@ -29,11 +38,17 @@ public final class ExternalLocalBroker implements LocalBroker {
 
     @Override
     public CompletableFuture<Void> start(Intake intake, List<String> subscriptions) {
-        if (sharedGroup.isEmpty()) {
-            return session.start(intake, subscriptions);
-        }
-        // MQTT 5 forbids No-Local on shared subscriptions; our own publishes carry the hop marker instead.
-        return session.start(intake, shared(sharedGroup.get(), subscriptions), false);
+        CompletableFuture<Void> started = sharedGroup.isEmpty() ? session.start(intake, subscriptions)
+                // MQTT 5 forbids No-Local on shared subscriptions; our own publishes carry the hop marker instead.
+                : session.start(intake, shared(sharedGroup.get(), subscriptions), false);
+        // Not part of "started": a broker without $SYS (or one that refuses it) only misses the check.
+        check.subscribed(session.checkBroker(check));
+        return started;
+    }
+
+    /** The broker's own count of dropped messages, for all its clients, if it reports one ($SYS). */
+    public Optional<Long> droppedReported() {
+        return check.droppedReported();
     }
 
     /** {@code $share/<group>/<filter>} for each filter. */

@@ -17,4 +17,12 @@ public interface Intake {
      * error, or intake stopping); then the device must not get a success acknowledgement.
      */
     CompletableFuture<Void> accept(String topic, byte[] payload, int qos, boolean retain);
+
+    /**
+     * Counts a message the local broker acknowledged to its publisher and then discarded before
+     * handing it to the bridge (the embedded broker tells; an external one does not). The
+     * default counts nothing: for intakes that have no meters (tests).
+     */
+    default void droppedByBroker(String topic) {
+    }
 }

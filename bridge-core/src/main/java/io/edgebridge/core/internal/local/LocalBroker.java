@@ -49,7 +49,11 @@ public interface LocalBroker {
      */
     CompletableFuture<Void> updateSubscriptions(List<String> subscriptions);
 
-    /** Stops taking new upstream messages; those arriving from now on are not acknowledged by the bridge. */
+    /**
+     * Stops taking new upstream messages; those arriving from now on are not acknowledged by the
+     * bridge. May wait (a few seconds at most) for the bridge to take what the broker already
+     * acknowledged to devices on its behalf, so call it while the spool still takes appends.
+     */
     void stopIntake();
 
     /** Whether the bridge's session to the broker is connected. */

@@ -1,9 +1,12 @@
 package io.edgebridge.core.internal.local;
 
+import io.edgebridge.config.template.TopicFilter;
+import io.edgebridge.config.template.Topics;
 import io.edgebridge.core.internal.mqtt.IncomingMessage;
 import io.edgebridge.core.internal.mqtt.MqttLink;
 import io.edgebridge.core.internal.mqtt.OutgoingMessage;
 import io.edgebridge.core.internal.spool.SpoolFullException;
+import io.edgebridge.core.support.LogLimit;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.HexFormat;
@@ -23,6 +26,10 @@ import org.slf4j.LoggerFactory;
  * marker, and optionally intake through QoS 1 subscriptions with No-Local and manual
  * acknowledgement: a message is acknowledged only after it is spooled, so one that was not stays
  * in the broker's session and is redelivered after a reconnect.
+ *
+ * <p>With an {@link IntakeBacklog} (the embedded broker), every message the broker queued for this
+ * session is reported to it on arrival and on acknowledgement, which is what lets devices wait
+ * while the bridge is behind.
  */
 final class MqttIntakeSession {
 
@@ -31,8 +38,13 @@ final class MqttIntakeSession {
 
     private final MqttLink link;
     private final String hopValue;
+    private final Optional<IntakeBacklog> backlog;
+    private final LogLimit notSpooledLog = new LogLimit();
     private volatile Intake intake;
     private volatile List<String> subscriptions = List.of();
+    private volatile List<TopicFilter> intakeFilters = List.of();
+    private volatile boolean responsesRequested;
+    private volatile BrokerCheck check;
     private volatile boolean noLocal = true;
     private volatile boolean intakeStopped;
     private final String responseTopic;
@@ -40,8 +52,13 @@ final class MqttIntakeSession {
     private CompletableFuture<Void> responsesSubscribed; // guarded by this
 
     MqttIntakeSession(MqttLink link, String hopValue) {
+        this(link, hopValue, Optional.empty());
+    }
+
+    MqttIntakeSession(MqttLink link, String hopValue, Optional<IntakeBacklog> backlog) {
         this.link = link;
         this.hopValue = hopValue;
+        this.backlog = backlog;
         this.responseTopic = LocalBroker.RESPONSE_TOPIC_PREFIX + hopValue.replaceAll("[^A-Za-z0-9_.-]", "_");
     }
 
@@ -62,6 +79,7 @@ final class MqttIntakeSession {
     CompletableFuture<Void> start(Intake intake, List<String> subscriptions, boolean noLocal) {
         this.intake = intake;
         this.subscriptions = List.copyOf(subscriptions);
+        this.intakeFilters = compile(intake, subscriptions);
         this.noLocal = noLocal;
         link.onMessage(this::onMessage);
         CompletableFuture<Void> connected = link.connect();
@@ -80,34 +98,91 @@ final class MqttIntakeSession {
     }
 
     private void onMessage(IncomingMessage message) {
+        BrokerCheck brokerCheck = check;
+        if (brokerCheck != null && BrokerCheck.handles(message.topic())) {
+            message.ack();
+            brokerCheck.onMessage(message.topic(), message.payload());
+            return;
+        }
+        Runnable ack = message::ack;
+        IntakeBacklog counted = backlog.orElse(null);
+        if (counted != null && message.qos() > 0 && !message.retain() && queuedForBridge(message.topic())) {
+            // Retained messages sent at subscribe time were never admitted by the gate: not counted.
+            counted.arrived();
+            long size = message.payload().length;
+            ack = () -> {
+                message.ack();
+                counted.acknowledged(size);
+            };
+        }
         if (message.topic().equals(responseTopic)) {
-            onResponse(message);
+            onResponse(message, ack);
             return;
         }
         Intake target = intake;
         if (target == null || message.userProperties().containsKey(Intake.HOP_MARKER)) {
-            message.ack();
+            ack.run();
             return;
         }
         if (intakeStopped) {
             return; // not acknowledged: the broker redelivers it to the next session
         }
+        Runnable acknowledge = ack;
         target.accept(message.topic(), message.payload(), message.qos(), message.retain())
                 .whenComplete((ok, error) -> {
                     if (error == null) {
-                        message.ack();
+                        acknowledge.run();
                         return;
                     }
                     Throwable cause = error instanceof CompletionException && error.getCause() != null
                             ? error.getCause() : error;
                     if (cause instanceof SpoolFullException) {
                         // refuse-new: the broker cannot be told "no"; the message is dropped and counted.
-                        message.ack();
-                    } else {
-                        log.atError().addKeyValue("topic", message.topic())
-                                .log("message not spooled, left unacknowledged for redelivery: {}", cause.getMessage());
+                        acknowledge.run();
+                        return;
+                    }
+                    LogLimit.Pass pass = notSpooledLog.admit();
+                    if (pass.logs()) {
+                        log.atError().addKeyValue("topic", message.topic()).addKeyValue("suppressed", pass.suppressed())
+                                .log("message not spooled, left unacknowledged for redelivery: {}{}", cause.getMessage(),
+                                        pass.suffix());
                     }
                 });
+    }
+
+    /**
+     * Whether the broker queues a message on {@code topic} for this session: it matches an intake
+     * subscription, or it is the response topic once requests subscribed to it.
+     */
+    boolean queuedForBridge(String topic) {
+        if (topic.equals(responseTopic)) {
+            return responsesRequested;
+        }
+        List<TopicFilter> filters = intakeFilters;
+        if (filters.isEmpty()) {
+            return false;
+        }
+        String[] levels = Topics.levels(topic);
+        for (TopicFilter filter : filters) {
+            if (filter.matches(topic, levels, new String[Math.max(1, filter.bindingCount())])) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The filters {@link #queuedForBridge} matches: only needed with a backlog (embedded broker, never shared). */
+    private List<TopicFilter> compile(Intake intake, List<String> filters) {
+        if (intake == null || backlog.isEmpty()) {
+            return List.of();
+        }
+        return filters.stream().map(TopicFilter::parse).toList();
+    }
+
+    /** Subscribes to the broker's $SYS topics {@code brokerCheck} reads; completes at the broker's SUBACK. */
+    CompletableFuture<Void> checkBroker(BrokerCheck brokerCheck) {
+        check = brokerCheck;
+        return link.subscribe(BrokerCheck.FILTERS, true);
     }
 
     /** See {@link LocalBroker#updateSubscriptions}; only for MQTT intake. */
@@ -119,6 +194,9 @@ final class MqttIntakeSession {
         List<String> added = next.stream().filter(f -> !current.contains(f)).toList();
         List<String> removed = current.stream().filter(f -> !next.contains(f)).toList();
         subscriptions = List.copyOf(next);
+        // Until the old filters are gone both sets are queued for the bridge; the backlog's count
+        // may be a little off meanwhile and is set right once intake is idle.
+        intakeFilters = compile(intake, next);
         if (!added.isEmpty() || !removed.isEmpty()) {
             log.atInfo().addKeyValue("added", added).addKeyValue("removed", removed).log("local intake subscriptions change");
         }
@@ -166,13 +244,14 @@ final class MqttIntakeSession {
     /** Subscribes to the response topic once; the link renews it after reconnects. */
     private synchronized CompletableFuture<Void> subscribeResponses() {
         if (responsesSubscribed == null || responsesSubscribed.isCompletedExceptionally()) {
+            responsesRequested = true;
             responsesSubscribed = link.subscribe(List.of(responseTopic), true);
         }
         return responsesSubscribed;
     }
 
-    private void onResponse(IncomingMessage message) {
-        message.ack();
+    private void onResponse(IncomingMessage message, Runnable ack) {
+        ack.run();
         Optional<String> key = message.correlationData().map(c -> HexFormat.of().formatHex(c));
         CompletableFuture<LocalResponse> waiting = key.map(requests::get).orElse(null);
         if (waiting == null) {

@@ -16,6 +16,7 @@ public final class CompiledRoute {
     private final Counter received;
     private final Counter refused;
     private final Counter overload;
+    private final Counter localBroker;
 
     CompiledRoute(UpstreamRoute route, BridgeMetrics metrics) {
         this.name = route.name();
@@ -28,6 +29,7 @@ public final class CompiledRoute {
         this.received = metrics.received(Direction.UPSTREAM, name);
         this.refused = metrics.dropped(Direction.UPSTREAM, name, BridgeMetrics.ANY_SINK, "refused");
         this.overload = metrics.dropped(Direction.UPSTREAM, name, BridgeMetrics.ANY_SINK, "overload");
+        this.localBroker = metrics.dropped(Direction.UPSTREAM, name, BridgeMetrics.ANY_SINK, "local-broker");
     }
 
     public String name() {
@@ -53,6 +55,11 @@ public final class CompiledRoute {
     /** QoS 0 messages not taken because the spool's write queue was full. */
     public Counter overload() {
         return overload;
+    }
+
+    /** Messages the embedded broker acknowledged to a device and then discarded before the bridge took them. */
+    public Counter localBroker() {
+        return localBroker;
     }
 
     /** Matches a topic; on success returns the bindings (a new array), else null. */

@@ -47,6 +47,15 @@ public final class RouteTable {
      * routes (empty if none: the message is not bridged).
      */
     public List<CompiledRoute> acceptUpstream(String topic) {
+        List<CompiledRoute> matched = matchUpstream(topic);
+        for (CompiledRoute route : matched) {
+            route.received().increment();
+        }
+        return matched;
+    }
+
+    /** The upstream routes whose filter matches {@code topic} (empty if none), counting nothing. */
+    public List<CompiledRoute> matchUpstream(String topic) {
         String[] levels = Topics.levels(topic);
         List<CompiledRoute> matched = null;
         String[] scratch = null;
@@ -62,13 +71,7 @@ public final class RouteTable {
                 matched.add(route);
             }
         }
-        if (matched == null) {
-            return List.of();
-        }
-        for (CompiledRoute route : matched) {
-            route.received().increment();
-        }
-        return matched;
+        return matched == null ? List.of() : matched;
     }
 
     /** The upstream routes with targets on {@code sink} (empty if none). */

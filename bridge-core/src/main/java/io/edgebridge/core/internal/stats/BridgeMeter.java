@@ -32,7 +32,8 @@ public enum BridgeMeter {
                     + " arriving while the spool's write queue is full), invalid-topic (a cloud value"
                     + " that is not a valid topic level, or a cloud message the sink could not give a topic; route '*'),"
                     + " sink-removed, undeliverable (the sink will never take it and the local broker refused its dead"
-                    + " letter); sink is '*' when no sink was chosen yet",
+                    + " letter), local-broker (the embedded broker acknowledged it to the device, then discarded it"
+                    + " before the bridge took it; route is '*' when not known); sink is '*' when no sink was chosen yet",
             "direction", "route", "sink", "reason"),
     DEAD_LETTERED("edgebridge.messages.deadlettered", Kind.COUNTER, "messages",
             "Messages published to the dead-letter topic. reason: rejected (after maxAttempts), permanent",
@@ -66,7 +67,8 @@ public enum BridgeMeter {
                     + " (unknown user or wrong password), anonymous (no user name while allowAnonymous is false),"
                     + " bridge-client-id (the bridge's client id without its secret), client-id-not-username (a"
                     + " client id other than the user name while auth.clientIds is username), not-authorized"
-                    + " (outside the client's permissions)",
+                    + " (outside the client's permissions), intake-backlog (intake: mqtt; the publish waited 20 s for"
+                    + " the bridge to take its backlog)",
             "action", "reason"),
     ADMIN_CLOSED("edgebridge.admin.closed", Kind.COUNTER, "connections",
             "Admin server connections it closed. reason: limit (at the 64-connection limit, the connection waiting"
@@ -74,6 +76,17 @@ public enum BridgeMeter {
                     + " of opening or of its first byte), not-reading (requests sent while 256 KB of answers wait"
                     + " unread)",
             "reason"),
+    LOCAL_DROPPED("edgebridge.local.dropped", Kind.COUNTER, "messages",
+            "Messages the embedded broker discarded from a device's session queue, as HiveMQ reports them (e.g."
+                    + " downstream messages for a slow or offline subscriber beyond maxQueueSize). reason: queue-full,"
+                    + " qos0-memory, not-writable, too-large, internal-error, other",
+            "reason"),
+    LOCAL_INTAKE_BACKLOG("edgebridge.local.intake.backlog", Kind.GAUGE, "messages",
+            "intake: mqtt with the embedded broker: messages the broker acknowledged to devices and queued for the"
+                    + " bridge, not yet spooled; devices' publishes wait while it is at its bound (20,000)"),
+    LOCAL_BROKER_DROPPED("edgebridge.local.broker.dropped", Kind.GAUGE, "messages",
+            "An external local broker's own count of messages it dropped (queue limits), for all its clients, as it"
+                    + " reports it in $SYS (Mosquitto: $SYS/broker/publish/messages/dropped); NaN when it does not"),
     SPOOL_ENTRIES("edgebridge.spool.entries", Kind.GAUGE, "messages", "Entries stored in the spool"),
     SPOOL_BYTES("edgebridge.spool.bytes", Kind.GAUGE, "bytes", "Message bytes stored in the spool");
 

@@ -79,6 +79,14 @@ public final class BridgeMetrics {
         return counter(BridgeMeter.ADMIN_CLOSED, Tags.of("reason", reason));
     }
 
+    /** Counted without a base unit, so Prometheus shows {@code edgebridge_local_dropped_total}. */
+    public Counter localDropped(String reason) {
+        return Counter.builder(BridgeMeter.LOCAL_DROPPED.meterName())
+                .description(BridgeMeter.LOCAL_DROPPED.description())
+                .tags("reason", reason)
+                .register(registry);
+    }
+
     /**
      * Local receipt to acknowledgement: a histogram (buckets from 1 ms to 10 min: a message can wait
      * in the spool for as long as the cloud is away) and client-side p50/p90/p99. Prometheus shows

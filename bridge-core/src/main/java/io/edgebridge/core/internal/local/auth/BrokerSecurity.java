@@ -59,10 +59,13 @@ public final class BrokerSecurity {
         this.refusals = refusals;
     }
 
-    /** Registers the authenticator and, with permissions, the authorizer; call from {@code extensionStart}. */
-    public void register() {
-        SimpleAuthenticator authenticator = this::authenticate;
-        Services.securityRegistry().setAuthenticatorProvider(input -> authenticator);
+    /** The authenticator; register it from {@code extensionStart} (possibly wrapped). */
+    public SimpleAuthenticator authenticator() {
+        return this::authenticate;
+    }
+
+    /** Registers the authorizer when permissions are configured; call from {@code extensionStart}. */
+    public void registerAuthorizer() {
         if (permissions.isPresent()) {
             Authorizer authorizer = new Authorizer();
             Services.securityRegistry().setAuthorizerProvider(input -> authorizer);
