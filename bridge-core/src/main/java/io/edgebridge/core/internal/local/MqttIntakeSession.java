@@ -4,6 +4,8 @@ import io.edgebridge.core.internal.mqtt.IncomingMessage;
 import io.edgebridge.core.internal.mqtt.MqttLink;
 import io.edgebridge.core.internal.mqtt.OutgoingMessage;
 import io.edgebridge.core.internal.spool.SpoolFullException;
+import io.edgebridge.core.internal.spool.SpoolUnwritableException;
+import io.edgebridge.core.support.LogLimit;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.HexFormat;
@@ -37,6 +39,8 @@ final class MqttIntakeSession {
     private volatile boolean intakeStopped;
     private final String responseTopic;
     private final Map<String, CompletableFuture<LocalResponse>> requests = new ConcurrentHashMap<>();
+    /** A full or failing disk refuses every message: one line per interval, with the count. */
+    private final LogLimit notSpooled = new LogLimit();
     private CompletableFuture<Void> responsesSubscribed; // guarded by this
 
     MqttIntakeSession(MqttLink link, String hopValue) {
@@ -92,6 +96,15 @@ final class MqttIntakeSession {
         if (intakeStopped) {
             return; // not acknowledged: the broker redelivers it to the next session
         }
+        spool(target, message, 0);
+    }
+
+    /**
+     * Acknowledges the message once it is spooled. While the spool cannot write it is tried again
+     * (100 ms, doubling up to 2 s): the broker redelivers an unacknowledged message only after a
+     * reconnect, so leaving it would hold its place in the session's in-flight window until then.
+     */
+    private void spool(Intake target, IncomingMessage message, int attempt) {
         target.accept(message.topic(), message.payload(), message.qos(), message.retain())
                 .whenComplete((ok, error) -> {
                     if (error == null) {
@@ -103,9 +116,22 @@ final class MqttIntakeSession {
                     if (cause instanceof SpoolFullException) {
                         // refuse-new: the broker cannot be told "no"; the message is dropped and counted.
                         message.ack();
-                    } else {
+                        return;
+                    }
+                    LogLimit.Pass pass = notSpooled.admit();
+                    if (pass.logs()) {
                         log.atError().addKeyValue("topic", message.topic())
-                                .log("message not spooled, left unacknowledged for redelivery: {}", cause.getMessage());
+                                .log("message not spooled, kept unacknowledged and tried again: {}{}", cause.getMessage(),
+                                        pass.suffix());
+                    }
+                    if (cause instanceof SpoolUnwritableException && !intakeStopped) {
+                        long delay = Math.min(2000, 100L << Math.min(attempt, 5));
+                        CompletableFuture.delayedExecutor(delay, TimeUnit.MILLISECONDS)
+                                .execute(() -> {
+                                    if (!intakeStopped) {
+                                        spool(target, message, attempt + 1);
+                                    }
+                                });
                     }
                 });
     }
