@@ -88,7 +88,7 @@ public final class Bridge {
     private volatile AdminServer admin;
     private final BridgeConfigControl control = new BridgeConfigControl(this);
 
-    private Spool spool;
+    private volatile Spool spool;
     private LocalBroker local;
     private UpstreamIntake intake;
     private DeadLetters deadLetters;
@@ -104,7 +104,7 @@ public final class Bridge {
             t.setDaemon(true);
             return t;
         });
-        this.health = new HealthMonitor(this::sinkSamples, this::isLocalConnected,
+        this.health = new HealthMonitor(this::sinkSamples, this::isLocalConnected, this::spoolProblem,
                 () -> this.config.admin().readyWindow(), config.local().endpoint().clientId(), metrics,
                 System::currentTimeMillis);
     }
@@ -129,6 +129,8 @@ public final class Bridge {
         spool.dropHandler(this::beforeDrop);
         metrics.gauge(BridgeMeter.SPOOL_ENTRIES, spool::entryCount);
         metrics.gauge(BridgeMeter.SPOOL_BYTES, spool::bytes);
+        metrics.gauge(BridgeMeter.SPOOL_WRITABLE, () -> spool.writable() ? 1 : 0);
+        metrics.functionCounter(BridgeMeter.SPOOL_WRITE_FAILURES, spool, Spool::writeFailures);
 
         local = createLocalBroker();
         deadLetters = new DeadLetters(config.deadLetter(), local);
@@ -584,6 +586,12 @@ public final class Bridge {
                 }
             }
         });
+    }
+
+    /** Why the spool refuses new messages now (it cannot write), if it does. */
+    private Optional<String> spoolProblem() {
+        Spool current = spool;
+        return current == null ? Optional.empty() : current.writeProblem();
     }
 
     /** What health checks read about each current sink, fresh every time. */

@@ -88,6 +88,8 @@ final class StatusDocument {
         ObjectNode s = root.putObject("spool");
         s.put("entries", spool == null ? 0 : spool.entryCount());
         s.put("bytes", spool == null ? 0 : spool.bytes());
+        s.put("writable", health.spoolProblem().isEmpty());
+        s.put("problem", health.spoolProblem().orElse(null));
         return root;
     }
 

@@ -41,6 +41,7 @@ public final class HealthMonitor {
 
     private final Supplier<List<SinkSample>> sinks;
     private final BooleanSupplier localConnected;
+    private final Supplier<Optional<String>> spoolProblem;
     private final Supplier<Duration> readyWindow;
     private final String clientId;
     private final BridgeMetrics metrics;
@@ -54,14 +55,17 @@ public final class HealthMonitor {
     /**
      * @param sinks          the bridge's current sinks, asked for on every sample
      * @param localConnected whether the bridge's session on the local broker is up
+     * @param spoolProblem   why the spool refuses new messages (it cannot write), while it does
      * @param readyWindow    the current {@code admin.readyWindow}
      * @param clientId       named in probe messages
      * @param clock          epoch milliseconds
      */
     public HealthMonitor(Supplier<List<SinkSample>> sinks, BooleanSupplier localConnected,
-            Supplier<Duration> readyWindow, String clientId, BridgeMetrics metrics, LongSupplier clock) {
+            Supplier<Optional<String>> spoolProblem, Supplier<Duration> readyWindow, String clientId,
+            BridgeMetrics metrics, LongSupplier clock) {
         this.sinks = sinks;
         this.localConnected = localConnected;
+        this.spoolProblem = spoolProblem;
         this.readyWindow = readyWindow;
         this.clientId = clientId;
         this.metrics = metrics;
@@ -126,7 +130,7 @@ public final class HealthMonitor {
             health.add(judge(sample, watch, now, window));
         }
         watches.keySet().retainAll(names);
-        return new HealthReport(!stopping, localConnected.getAsBoolean(), health);
+        return new HealthReport(!stopping, localConnected.getAsBoolean(), health, spoolProblem.get());
     }
 
     private SinkHealth judge(SinkSample sample, SinkWatch watch, long now, long window) {

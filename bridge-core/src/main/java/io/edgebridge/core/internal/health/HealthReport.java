@@ -2,12 +2,18 @@ package io.edgebridge.core.internal.health;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The bridge's health at one moment: live while it runs; ready when, in addition, the local broker
- * is connected and every required sink is ready.
+ * is connected, the spool can write and every required sink is ready. A spool that cannot write
+ * (disk full) leaves the bridge live: it recovers by itself once a write works again, while a
+ * restart would not free the disk.
+ *
+ * @param spoolProblem why the spool refuses new messages, while it cannot write
  */
-public record HealthReport(boolean live, boolean localConnected, List<SinkHealth> sinks) {
+public record HealthReport(boolean live, boolean localConnected, List<SinkHealth> sinks,
+        Optional<String> spoolProblem) {
 
     public HealthReport {
         sinks = List.copyOf(sinks);
@@ -26,6 +32,7 @@ public record HealthReport(boolean live, boolean localConnected, List<SinkHealth
         if (!localConnected) {
             failures.add(new Failure("local", "the local broker is not connected"));
         }
+        spoolProblem.ifPresent(problem -> failures.add(new Failure("spool", problem)));
         for (SinkHealth sink : sinks) {
             if (sink.required() && !sink.ready()) {
                 failures.add(new Failure("sink:" + sink.name(), sink.problem().orElse("not ready")));
@@ -34,7 +41,7 @@ public record HealthReport(boolean live, boolean localConnected, List<SinkHealth
         return failures;
     }
 
-    /** One failed check: {@code bridge}, {@code local} or {@code sink:<name>}. */
+    /** One failed check: {@code bridge}, {@code local}, {@code spool} or {@code sink:<name>}. */
     public record Failure(String check, String reason) {
     }
 }

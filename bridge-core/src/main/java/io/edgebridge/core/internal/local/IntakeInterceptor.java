@@ -9,6 +9,7 @@ import com.hivemq.extension.sdk.api.packets.general.Qos;
 import com.hivemq.extension.sdk.api.packets.publish.AckReasonCode;
 import com.hivemq.extension.sdk.api.packets.publish.PublishPacket;
 import io.edgebridge.core.internal.spool.SpoolFullException;
+import io.edgebridge.core.internal.spool.SpoolUnwritableException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -62,6 +63,9 @@ final class IntakeInterceptor implements PublishInboundInterceptor {
                 Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
                 if (cause instanceof SpoolFullException) {
                     refuse(async.getOutput(), qos, AckReasonCode.QUOTA_EXCEEDED, "bridge spool is full");
+                } else if (cause instanceof SpoolUnwritableException) {
+                    refuse(async.getOutput(), qos, AckReasonCode.UNSPECIFIED_ERROR,
+                            "bridge spool cannot write (disk full or I/O error); try again later");
                 } else {
                     refuse(async.getOutput(), qos, AckReasonCode.UNSPECIFIED_ERROR, "bridge could not store the message");
                 }

@@ -6,6 +6,7 @@ import io.edgebridge.core.internal.mqtt.IncomingMessage;
 import io.edgebridge.core.internal.mqtt.MqttLink;
 import io.edgebridge.core.internal.mqtt.OutgoingMessage;
 import io.edgebridge.core.internal.spool.SpoolFullException;
+import io.edgebridge.core.internal.spool.SpoolUnwritableException;
 import io.edgebridge.core.support.LogLimit;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -39,6 +40,7 @@ final class MqttIntakeSession {
     private final MqttLink link;
     private final String hopValue;
     private final Optional<IntakeBacklog> backlog;
+    /** A full or failing disk refuses every message: one line per interval, with the count. */
     private final LogLimit notSpooledLog = new LogLimit();
     private volatile Intake intake;
     private volatile List<String> subscriptions = List.of();
@@ -127,7 +129,15 @@ final class MqttIntakeSession {
         if (intakeStopped) {
             return; // not acknowledged: the broker redelivers it to the next session
         }
-        Runnable acknowledge = ack;
+        spool(target, message, ack, 0);
+    }
+
+    /**
+     * Acknowledges the message once it is spooled. While the spool cannot write it is tried again
+     * (100 ms, doubling up to 2 s): the broker redelivers an unacknowledged message only after a
+     * reconnect, so leaving it would hold its place in the session's in-flight window until then.
+     */
+    private void spool(Intake target, IncomingMessage message, Runnable acknowledge, int attempt) {
         target.accept(message.topic(), message.payload(), message.qos(), message.retain())
                 .whenComplete((ok, error) -> {
                     if (error == null) {
@@ -144,8 +154,17 @@ final class MqttIntakeSession {
                     LogLimit.Pass pass = notSpooledLog.admit();
                     if (pass.logs()) {
                         log.atError().addKeyValue("topic", message.topic()).addKeyValue("suppressed", pass.suppressed())
-                                .log("message not spooled, left unacknowledged for redelivery: {}{}", cause.getMessage(),
+                                .log("message not spooled, kept unacknowledged and tried again: {}{}", cause.getMessage(),
                                         pass.suffix());
+                    }
+                    if (cause instanceof SpoolUnwritableException && !intakeStopped) {
+                        long delay = Math.min(2000, 100L << Math.min(attempt, 5));
+                        CompletableFuture.delayedExecutor(delay, TimeUnit.MILLISECONDS)
+                                .execute(() -> {
+                                    if (!intakeStopped) {
+                                        spool(target, message, acknowledge, attempt + 1);
+                                    }
+                                });
                     }
                 });
     }

@@ -1,40 +1,30 @@
 package io.edgebridge.core.internal.spool;
 
 import io.edgebridge.config.SpoolConfig;
+import io.edgebridge.core.support.LogLimit;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
-import org.rocksdb.BlockBasedTableConfig;
-import org.rocksdb.ColumnFamilyDescriptor;
-import org.rocksdb.ColumnFamilyHandle;
-import org.rocksdb.ColumnFamilyOptions;
-import org.rocksdb.CompressionType;
-import org.rocksdb.DBOptions;
-import org.rocksdb.InfoLogLevel;
-import org.rocksdb.LRUCache;
 import org.rocksdb.ReadOptions;
-import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
 import org.rocksdb.Slice;
 import org.rocksdb.WriteBatch;
-import org.rocksdb.WriteOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,6 +41,13 @@ import org.slf4j.LoggerFactory;
  * also persists cursor positions, reclaims entries every cursor has passed (whole chunks of
  * {@link ChunkSizes#CHUNK} entries), and enforces {@code maxBytes} and {@code maxAge}.
  *
+ * <p>A write that fails (disk full, I/O error) changes nothing the readers or the counts see: its
+ * sequence numbers are given out again, its cursor moves go with the next write. The spool is then
+ * {@linkplain #writeProblem() unwritable}: appends are refused at once (nobody is acknowledged for
+ * them) and the writer tries to write again with a backoff, reopening the database when RocksDB
+ * keeps refusing, until a write works; then it accepts appends again by itself. Deletions and
+ * cursor moves made meanwhile are written then.
+ *
  * <p>Readers call {@link #read} from their own threads. They see an entry as soon as it is written
  * (from an in-memory tail cache, so readers that keep up never touch the database); entries below
  * {@link #committed()} are durable.
@@ -61,22 +58,23 @@ public final class Spool implements AutoCloseable {
 
     private static final int MAX_BATCH = 4096;
     private static final long MAINTENANCE_MS = 1000;
-    private static final byte[] CURSOR_PREFIX = "cursor:".getBytes(StandardCharsets.UTF_8);
-    private static final long COMPACT_AFTER_ENTRIES = 100_000;
     private static final int TAIL_ENTRIES = 4096;
     private static final long TAIL_BYTES = 4L << 20;
+    /** Written by every recovery attempt, so that the attempt writes something even when no cursor moved. */
+    private static final byte[] RECOVERY_KEY = "spool:recovered-at".getBytes(StandardCharsets.UTF_8);
+    /** The head: entries below it are deleted, whether or not their files are gone yet. */
+    private static final byte[] HEAD_KEY = "spool:head".getBytes(StandardCharsets.UTF_8);
+    /** Room a reopen needs besides the memtables it writes out: a new log, MANIFEST, OPTIONS and info log. */
+    private static final long REOPEN_MARGIN = 512 * 1024;
 
     private final SpoolConfig config;
     private final LongSupplier clock;
-    private final RocksDB db;
-    private final DBOptions dbOptions;
-    private final ColumnFamilyOptions cfOptions;
-    private final LRUCache blockCache;
-    private final ColumnFamilyHandle entries;
-    private final ColumnFamilyHandle meta;
-    private final List<ColumnFamilyHandle> handles;
-    private final WriteOptions syncWrite;
-    private final WriteOptions lazyWrite;
+    private final SpoolStore store;
+    private final SpoolCursors cursors;
+    private final Writability writability;
+    private final SpoolNotices notices;
+    /** A group commit stops at this many bytes, so one WAL record stays well below a write buffer. */
+    private final long maxGroupBytes;
 
     /** Appends waiting for the writer; lock-free, the writer parks only when it is empty. */
     private final ConcurrentLinkedQueue<Pending> queue = new ConcurrentLinkedQueue<>();
@@ -88,15 +86,15 @@ public final class Spool implements AutoCloseable {
      * and a slow fsync must never stall the writer and with it forwarding.
      */
     private final BlockingQueue<Group> unsynced = new LinkedBlockingQueue<>();
+    /** Written groups handed to the syncer and not synced yet; the database is reopened only at zero. */
+    private final AtomicInteger syncing = new AtomicInteger();
     private final Thread syncer;
-    private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
-    private final Map<String, Cursor> cursors = new ConcurrentHashMap<>();
-    private final Map<String, Long> persistedCursors;
     private final List<Runnable> commitListeners = new CopyOnWriteArrayList<>();
     private final ChunkSizes sizes = new ChunkSizes();
 
     private volatile DropHandler dropHandler = (from, to, reason) -> { };
     private final TailCache tail = new TailCache(TAIL_ENTRIES, TAIL_BYTES);
+    /** The oldest entry readers may see; entries below it are deleted, or about to be. */
     private volatile long head;
     /** One past the newest entry readers may see (it may not be durable yet). */
     private volatile long published;
@@ -109,23 +107,22 @@ public final class Spool implements AutoCloseable {
 
     /** Writer-thread state. */
     private long next;
-    private long deletedSinceCompaction;
+    /** The head as last written to the database. */
+    private long savedHead;
+    /** SST files entirely below this were deleted. */
+    private long filesReleasedBelow;
+    /** Entry bytes that went below the head since files were last released. */
+    private long deadBytes;
     private long lastMaintenance;
 
-    private Spool(SpoolConfig config, LongSupplier clock, RocksDB db, DBOptions dbOptions,
-            ColumnFamilyOptions cfOptions, LRUCache blockCache, List<ColumnFamilyHandle> handles) {
+    private Spool(SpoolConfig config, LongSupplier clock, SpoolStore store) {
         this.config = config;
         this.clock = clock;
-        this.db = db;
-        this.dbOptions = dbOptions;
-        this.cfOptions = cfOptions;
-        this.blockCache = blockCache;
-        this.handles = handles;
-        this.entries = handles.get(0);
-        this.meta = handles.get(1);
-        this.syncWrite = new WriteOptions().setSync(true);
-        this.lazyWrite = new WriteOptions().setSync(false);
-        this.persistedCursors = loadCursors();
+        this.store = store;
+        this.writability = new Writability(config.dir(), clock, System::nanoTime, LogLimit.DEFAULT_INTERVAL);
+        this.notices = new SpoolNotices(config, System::nanoTime, LogLimit.DEFAULT_INTERVAL);
+        this.maxGroupBytes = Math.max(64 * SpoolSizing.KB, store.sizing().writeBufferSize() / 2);
+        this.cursors = SpoolCursors.load(store.db(), store.meta());
         recover();
         this.lastMaintenance = clock.getAsLong();
         this.writer = new Thread(this::runWriter, "spool-writer");
@@ -138,43 +135,17 @@ public final class Spool implements AutoCloseable {
 
     /** Opens (or creates) the spool in {@code config.dir()}. */
     public static Spool open(SpoolConfig config, LongSupplier clock) {
-        Path dir = config.dir();
+        return open(config, clock, DiskFaults.NONE);
+    }
+
+    /** As {@link #open(SpoolConfig, LongSupplier)}, on a disk that {@code faults} may make fail (tests). */
+    static Spool open(SpoolConfig config, LongSupplier clock, DiskFaults faults) {
+        SpoolStore store = SpoolStore.open(config.dir(), SpoolSizing.of(config.maxBytes()), faults);
         try {
-            Files.createDirectories(dir);
-        } catch (Exception e) {
-            throw new SpoolException("cannot create spool directory " + dir + ": " + e.getMessage(), e);
-        }
-        RocksDB.loadLibrary();
-        DBOptions dbOptions = new DBOptions()
-                .setCreateIfMissing(true)
-                .setCreateMissingColumnFamilies(true)
-                .setMaxBackgroundJobs(2)
-                .setKeepLogFileNum(2)
-                .setMaxLogFileSize(1 << 20)
-                .setMaxTotalWalSize(64L << 20)
-                .setInfoLogLevel(InfoLogLevel.WARN_LEVEL);
-        LRUCache blockCache = new LRUCache(8L << 20);
-        ColumnFamilyOptions cfOptions = new ColumnFamilyOptions()
-                .setWriteBufferSize(16L << 20)
-                .setMaxWriteBufferNumber(3)
-                .setCompressionType(CompressionType.LZ4_COMPRESSION)
-                .setTableFormatConfig(new BlockBasedTableConfig().setBlockCache(blockCache));
-        List<ColumnFamilyDescriptor> descriptors = List.of(
-                new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, cfOptions),
-                new ColumnFamilyDescriptor("meta".getBytes(StandardCharsets.UTF_8), cfOptions));
-        List<ColumnFamilyHandle> handles = new ArrayList<>();
-        try {
-            RocksDB db = RocksDB.open(dbOptions, dir.toString(), descriptors, handles);
-            return new Spool(config, clock, db, dbOptions, cfOptions, blockCache, handles);
-        } catch (RocksDBException e) {
-            dbOptions.close();
-            cfOptions.close();
-            blockCache.close();
-            String msg = String.valueOf(e.getMessage());
-            if (msg.contains("lock")) {
-                throw new SpoolException("spool directory " + dir + " is in use by another process", e);
-            }
-            throw new SpoolException("cannot open spool in " + dir + ": " + msg, e);
+            return new Spool(config, clock, store);
+        } catch (RuntimeException e) {
+            store.close();
+            throw e;
         }
     }
 
@@ -182,9 +153,10 @@ public final class Spool implements AutoCloseable {
 
     /**
      * Appends a message. The future completes with its sequence number once it is durable, or
-     * fails with {@link SpoolFullException} (refuse-new) or {@link SpoolException}. Readers may see
-     * the entry a little earlier, as soon as its group commit starts: forwarding does not wait for
-     * the fsync, only the acknowledgement to the device does.
+     * fails with {@link SpoolFullException} (refuse-new), {@link SpoolUnwritableException} (the spool
+     * cannot write now) or {@link SpoolException}. Readers may see the entry a little earlier, as soon
+     * as its group commit starts: forwarding does not wait for the fsync, only the acknowledgement to
+     * the device does.
      */
     public CompletableFuture<Long> append(long receivedAt, int qos, boolean retain, String topic, byte[] payload) {
         CompletableFuture<Long> future = new CompletableFuture<>();
@@ -210,7 +182,7 @@ public final class Spool implements AutoCloseable {
         }
     }
 
-    // ---------------------------------------------------------------- reading
+    // ---------------------------------------------------------------- state
 
     /** The oldest sequence number that may still be stored. */
     public long head() {
@@ -242,9 +214,27 @@ public final class Spool implements AutoCloseable {
         return committed - head;
     }
 
+    /** Whether the spool can write (and so accepts appends). */
+    public boolean writable() {
+        return writability.writable();
+    }
+
+    /** Why the spool cannot write and refuses appends, while it cannot. */
+    public Optional<String> writeProblem() {
+        return writability.problem();
+    }
+
+    /** Writes to the database that failed since the spool was opened (appends, cursors, deletions, retries). */
+    public long writeFailures() {
+        return writability.failures();
+    }
+
+    // ---------------------------------------------------------------- reading
+
     /**
      * Reads up to {@code max} durable entries with sequence numbers from {@code from} on (or from
-     * the head, if {@code from} was dropped), in order, into {@code out}. Returns how many.
+     * the head, if {@code from} was dropped), in order, into {@code out}. Returns how many (none while
+     * the database is being reopened; listeners are told when there is more to read).
      */
     public int read(long from, int max, List<SpoolEntry> out) {
         long start = Math.max(from, head);
@@ -261,43 +251,46 @@ public final class Spool implements AutoCloseable {
             return 0; // not durable yet and no longer cached: readable once committed
         }
         int n = 0;
-        lifecycle.readLock().lock();
+        store.readLock().lock();
         try {
             ensureOpen();
+            if (!store.isOpen()) {
+                return 0;
+            }
             try (Slice upper = new Slice(key(end));
                     ReadOptions options = new ReadOptions().setIterateUpperBound(upper);
-                    RocksIterator it = db.newIterator(entries, options)) {
+                    RocksIterator it = store.db().newIterator(store.entries(), options)) {
                 for (it.seek(key(start)); it.isValid() && n < max; it.next()) {
                     out.add(SpoolEntry.decode(seqOf(it.key()), it.value()));
                     n++;
                 }
             }
         } finally {
-            lifecycle.readLock().unlock();
+            store.readLock().unlock();
         }
         return n;
     }
 
     /** Visits every stored entry with {@code from <= seq < to}, in order. */
     public void scan(long from, long to, Consumer<SpoolEntry> visitor) {
-        lifecycle.readLock().lock();
+        store.readLock().lock();
         try {
             ensureOpen();
             try (Slice upper = new Slice(key(to));
                     ReadOptions options = new ReadOptions().setIterateUpperBound(upper);
-                    RocksIterator it = db.newIterator(entries, options)) {
-                for (it.seek(key(from)); it.isValid(); it.next()) {
+                    RocksIterator it = store.db().newIterator(store.entries(), options)) {
+                for (it.seek(key(Math.max(from, head))); it.isValid(); it.next()) {
                     visitor.accept(SpoolEntry.decode(seqOf(it.key()), it.value()));
                 }
             }
         } finally {
-            lifecycle.readLock().unlock();
+            store.readLock().unlock();
         }
     }
 
     /**
-     * Runs {@code listener} (on the writer thread; keep it short) when new entries become visible and
-     * again when they become durable.
+     * Runs {@code listener} (on the writer thread; keep it short) when new entries become visible,
+     * again when they become durable, and when the spool can read and write again after a failure.
      */
     public void onAppend(Runnable listener) {
         commitListeners.add(listener);
@@ -318,10 +311,8 @@ public final class Spool implements AutoCloseable {
      * Names of every cursor: those registered since the spool was opened and those stored by an
      * earlier run (until deleted).
      */
-    public java.util.Set<String> cursorNames() {
-        java.util.Set<String> names = new java.util.TreeSet<>(persistedCursors.keySet());
-        names.addAll(cursors.keySet());
-        return java.util.Set.copyOf(names);
+    public Set<String> cursorNames() {
+        return cursors.names();
     }
 
     /**
@@ -330,12 +321,7 @@ public final class Spool implements AutoCloseable {
      * there is no such cursor. A reader that takes over a sink (a reload recreated it) starts here.
      */
     public OptionalLong cursor(String name) {
-        Cursor live = cursors.get(name);
-        if (live != null) {
-            return OptionalLong.of(live.position);
-        }
-        Long stored = persistedCursors.get(name);
-        return stored == null ? OptionalLong.empty() : OptionalLong.of(stored);
+        return cursors.position(name);
     }
 
     /**
@@ -343,33 +329,20 @@ public final class Spool implements AutoCloseable {
      * Reclaiming never passes a registered cursor.
      */
     public void openCursor(String name, long position) {
-        Cursor cursor = new Cursor(Math.max(position, 0));
-        cursors.put(name, cursor);
-        cursor.dirty = true;
+        cursors.open(name, position);
     }
 
     /** Moves a cursor forward (never backward); persisted lazily. */
     public void moveCursor(String name, long position) {
-        Cursor cursor = cursors.get(name);
-        if (cursor != null && position > cursor.position) {
-            cursor.position = position;
-            cursor.dirty = true;
-        }
+        cursors.move(name, position);
     }
 
-    /** Forgets a cursor, in memory and on disk (its sink was removed from the configuration). */
+    /**
+     * Forgets a cursor (its sink was removed from the configuration): at once in memory, on disk with
+     * the writer's next write (within a second, or at close).
+     */
     public void deleteCursor(String name) {
-        cursors.remove(name);
-        persistedCursors.remove(name);
-        lifecycle.readLock().lock();
-        try {
-            ensureOpen();
-            db.delete(meta, lazyWrite, cursorKey(name));
-        } catch (RocksDBException e) {
-            log.atWarn().addKeyValue("cursor", name).log("could not delete spool cursor: {}", e.getMessage());
-        } finally {
-            lifecycle.readLock().unlock();
-        }
+        cursors.delete(name);
     }
 
     // ---------------------------------------------------------------- writer thread
@@ -381,9 +354,11 @@ public final class Spool implements AutoCloseable {
             try {
                 if (first != null) {
                     batch.add(first);
+                    long batchBytes = first.record.length;
                     Pending next;
-                    while (batch.size() < MAX_BATCH && (next = queue.poll()) != null) {
+                    while (batch.size() < MAX_BATCH && batchBytes < maxGroupBytes && (next = queue.poll()) != null) {
                         batch.add(next);
+                        batchBytes += next.record.length;
                     }
                     writeBatch(batch);
                 } else if (closing) {
@@ -391,9 +366,12 @@ public final class Spool implements AutoCloseable {
                 } else {
                     writerParked = true;
                     if (queue.isEmpty() && !closing) {
-                        LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(MAINTENANCE_MS));
+                        // While the spool cannot write, wake up for the next retry even if nothing arrives.
+                        LockSupport.parkNanos(this, Math.min(TimeUnit.MILLISECONDS.toNanos(MAINTENANCE_MS),
+                                writability.nanosUntilRetry()));
                     }
                     writerParked = false;
+                    recoverWriting(false);
                 }
                 long now = clock.getAsLong();
                 if (now - lastMaintenance >= MAINTENANCE_MS) {
@@ -413,42 +391,64 @@ public final class Spool implements AutoCloseable {
                 batch.clear();
             }
         }
-        persistCursors(true);
+        finishWriting();
     }
 
     private void writeBatch(List<Pending> batch) {
-        List<Pending> accepted = new ArrayList<>(batch.size());
-        long acceptedBytes = 0;
+        if (!recoverWriting(false)) {
+            // Refused without touching the disk; in order with the groups still waiting for their fsync.
+            writability.refused(batch.size());
+            handOver(new Group(next, List.copyOf(batch), writability.refusal()));
+            return;
+        }
         boolean refuse = config.whenFull() == SpoolConfig.WhenFull.REFUSE_NEW;
         if (refuse && sizes.total() + batchBytes(batch) > config.maxBytes()) {
             reclaim();
+            releaseIfMuchIsDead();
         }
+        List<Pending> accepted = new ArrayList<>(batch.size());
+        long acceptedBytes = 0;
+        int full = 0;
+        SpoolFullException fullFailure = null;
+        long seq = next;
         try (WriteBatch wb = new WriteBatch()) {
             for (Pending p : batch) {
                 if (refuse && sizes.total() + acceptedBytes + p.record.length > config.maxBytes()) {
-                    p.future.completeExceptionally(new SpoolFullException(config.maxBytes()));
+                    fullFailure = fullFailure != null ? fullFailure : new SpoolFullException(config.maxBytes());
+                    p.future.completeExceptionally(fullFailure);
+                    full++;
                     continue;
                 }
-                p.seq = next++;
-                wb.put(entries, key(p.seq), p.record);
+                p.seq = seq++;
+                wb.put(store.entries(), key(p.seq), p.record);
                 acceptedBytes += p.record.length;
                 accepted.add(p);
-                tail.add(new SpoolEntry(p.seq, p.receivedAt, p.qos, p.retain, p.topic, p.payload));
+            }
+            if (full > 0) {
+                notices.refusedFull(full);
             }
             if (accepted.isEmpty()) {
                 return;
             }
-            addCursorUpdates(wb);
-            db.write(lazyWrite, wb);
-        } catch (RocksDBException e) {
-            // Not stored: the devices get no acknowledgement and send them again. Sequence numbers
-            // are not reused; the group still passes through the syncer to keep commits in order.
-            log.atError().addKeyValue("dir", config.dir()).log("spool write failed, {} messages not accepted: {}",
-                    accepted.size(), e.getMessage());
-            handOver(new Group(next, accepted, new SpoolException("spool write failed: " + e.getMessage(), e)));
+            SpoolCursors.Written moved = cursors.addTo(wb, store.meta());
+            try {
+                store.write(wb, false);
+            } catch (RocksDBException | SpoolException e) {
+                cursors.undo(moved);
+                throw e;
+            }
+        } catch (RocksDBException | SpoolException e) {
+            // Not stored, so nothing changes: the sequence numbers are given out again, readers and
+            // counts never see these entries, and the devices get no acknowledgement.
+            List<Pending> notStored = batch.stream().filter(p -> !p.future.isDone()).toList();
+            writability.failed("writing " + notStored.size() + " messages", e);
+            writability.refused(notStored.size());
+            handOver(new Group(next, notStored, writability.refusal()));
             return;
         }
+        next = seq;
         for (Pending p : accepted) {
+            tail.add(new SpoolEntry(p.seq, p.receivedAt, p.qos, p.retain, p.topic, p.payload));
             sizes.add(p.seq, p.record.length);
         }
         bytes = sizes.total();
@@ -459,6 +459,7 @@ public final class Spool implements AutoCloseable {
         if (config.whenFull() == SpoolConfig.WhenFull.DROP_OLDEST && sizes.total() > config.maxBytes()) {
             reclaim();
             dropOldest();
+            releaseIfMuchIsDead();
         }
     }
 
@@ -466,10 +467,16 @@ public final class Spool implements AutoCloseable {
         for (Pending p : group.entries) {
             p.handedOver = true; // from now on only the syncer completes it
         }
+        if (group.failure == null) {
+            syncing.incrementAndGet();
+        }
         try {
             unsynced.put(group);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            if (group.failure == null) {
+                syncing.decrementAndGet();
+            }
             SpoolException failure = new SpoolException("spool writer interrupted");
             for (Pending p : group.entries) {
                 p.future.completeExceptionally(failure);
@@ -497,18 +504,21 @@ public final class Spool implements AutoCloseable {
             SpoolException syncFailure = null;
             if (groups.stream().anyMatch(g -> g.failure == null)) {
                 try {
-                    db.syncWal();
+                    store.syncWal();
+                    commits++;
                 } catch (RocksDBException | RuntimeException e) {
-                    log.atError().addKeyValue("dir", config.dir()).log("spool fsync failed: {}", e.getMessage());
-                    syncFailure = new SpoolException("spool write failed: " + e.getMessage(), e);
+                    writability.failed("syncing the write-ahead log", e);
+                    writability.refused(groups.stream().filter(g -> g.failure == null)
+                            .mapToInt(g -> g.entries.size()).sum());
+                    syncFailure = writability.refusal();
                 }
             }
-            if (syncFailure == null && groups.stream().anyMatch(g -> g.failure == null)) {
-                commits++;
-            }
             for (Group g : groups) {
+                if (g.failure == null) {
+                    // Written, so readable even when the fsync failed; its devices are not acknowledged.
+                    committed = g.next;
+                }
                 SpoolException failure = g.failure != null ? g.failure : syncFailure;
-                committed = g.next;
                 for (Pending p : g.entries) {
                     if (failure == null) {
                         p.future.complete(p.seq);
@@ -517,6 +527,7 @@ public final class Spool implements AutoCloseable {
                     }
                 }
             }
+            syncing.addAndGet(-(int) groups.stream().filter(g -> g.failure == null).count());
             groups.clear();
             notifyListeners();
             if (stop) {
@@ -543,24 +554,137 @@ public final class Spool implements AutoCloseable {
         return total;
     }
 
+    // ---------------------------------------------------------------- recovering from a failed write
+
+    /**
+     * Whether the spool can write; while it cannot, and a retry is due (or {@code force}), tries to:
+     * first on the open database (RocksDB recovers from some errors by itself), then by reopening it,
+     * which clears the error RocksDB keeps after a failed log write. A retry writes what the failure
+     * held back (deletions, cursor positions) with an fsync.
+     */
+    private boolean recoverWriting(boolean force) {
+        if (writability.writable()) {
+            return true;
+        }
+        if (!force && !writability.retryDue()) {
+            return false;
+        }
+        if (store.isOpen()) {
+            try {
+                writeHeldBack();
+                writableAgain();
+                return true;
+            } catch (RocksDBException | SpoolException e) {
+                writability.failed("trying to write again", e);
+            }
+        }
+        Optional<String> blocker = reopenBlocker();
+        if (blocker.isPresent()) {
+            writability.retryLater(blocker.get());
+            return false;
+        }
+        try {
+            store.reopen();
+            log.atInfo().addKeyValue("dir", config.dir()).log("spool database reopened to clear a write error");
+            writeHeldBack();
+            writableAgain();
+            return true;
+        } catch (RocksDBException | SpoolException e) {
+            writability.retryFailed(store.isOpen() ? "writing after reopening the database"
+                    : "reopening the database", e);
+            return false;
+        }
+    }
+
+    /** Why the database cannot be reopened now, if it cannot. */
+    private Optional<String> reopenBlocker() {
+        if (syncing.get() > 0) {
+            return Optional.of("waiting for an fsync in progress before reopening the database");
+        }
+        // Opening writes the memtables out as SST files; while closed, assume they were full.
+        long memtables = 2L * SpoolSizing.MAX_WRITE_BUFFERS * store.sizing().writeBufferSize();
+        try {
+            if (store.isOpen()) {
+                memtables = store.memtableBytes();
+            }
+            long needed = REOPEN_MARGIN + memtables + memtables / 10;
+            long usable = store.usableSpace();
+            if (usable < needed) {
+                return Optional.of("disk full: " + usable + " bytes free, reopening the database needs " + needed);
+            }
+        } catch (RocksDBException | IOException | RuntimeException e) {
+            return Optional.of("cannot tell the free disk space: " + e.getMessage());
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * One synced write of everything a failure held back: removal of entries a failed write may have
+     * left in the log after all (never acknowledged), the head, cursor moves and deletions, and a
+     * marker so that something is written even when nothing was held back.
+     */
+    private void writeHeldBack() throws RocksDBException {
+        try (WriteBatch wb = new WriteBatch()) {
+            removeUnaccepted(wb);
+            long newHead = head;
+            wb.put(store.meta(), HEAD_KEY, key(newHead));
+            SpoolCursors.Written moved = cursors.addTo(wb, store.meta());
+            wb.put(store.meta(), RECOVERY_KEY, key(clock.getAsLong()));
+            try {
+                store.write(wb, true);
+            } catch (RocksDBException | SpoolException e) {
+                cursors.undo(moved);
+                throw e;
+            }
+            savedHead = newHead;
+        }
+    }
+
+    /** Entries at or after {@link #next}, which only a write that reported failure can have left. */
+    private void removeUnaccepted(WriteBatch wb) throws RocksDBException {
+        try (RocksIterator it = store.db().newIterator(store.entries())) {
+            it.seekToLast();
+            if (it.isValid() && seqOf(it.key()) >= next) {
+                wb.deleteRange(store.entries(), key(next), key(seqOf(it.key()) + 1));
+            }
+        }
+    }
+
+    private void writableAgain() {
+        writability.recovered();
+        lastMaintenance = 0; // reclaim, expire and release files at once
+        notifyListeners(); // readers that found the database closed read again
+    }
+
+    /** Before the writer stops: one more try to write, then the cursors, so a restart resends little. */
+    private void finishWriting() {
+        if (recoverWriting(true)) {
+            persistCursors(true);
+        }
+        writability.problem().ifPresent(problem -> log.atError().addKeyValue("dir", config.dir())
+                .log("spool could not save its cursor positions before closing ({}): after a restart, sinks resume"
+                        + " from the positions saved last and send again what they delivered since", problem));
+    }
+
+    // ---------------------------------------------------------------- maintenance
+
     private void maintain(long now) {
-        persistCursors(false);
+        writability.flush();
+        notices.flush();
+        if (!recoverWriting(false)) {
+            return;
+        }
         reclaim();
         if (!config.maxAge().isZero()) {
             expire(now - config.maxAge().toMillis());
         }
-        if (deletedSinceCompaction >= COMPACT_AFTER_ENTRIES) {
-            deletedSinceCompaction = 0;
-            compactDeleted();
-        }
+        persistCursors(false);
+        releaseDeadFiles();
     }
 
     /** Deletes whole chunks that every cursor has passed (never beyond what is durable). */
     private void reclaim() {
-        long min = committed;
-        for (Cursor c : cursors.values()) {
-            min = Math.min(min, c.position);
-        }
+        long min = cursors.min(committed);
         long boundaryChunk = ChunkSizes.chunkOf(min);
         long to = boundaryChunk << ChunkSizes.CHUNK_BITS;
         if (min >= committed) {
@@ -571,16 +695,39 @@ public final class Spool implements AutoCloseable {
         if (to <= head) {
             return;
         }
-        try {
-            db.deleteRange(entries, lazyWrite, key(head), key(to));
-        } catch (RocksDBException e) {
-            log.warn("spool reclaim failed: {}", e.getMessage());
-            return;
-        }
-        sizes.removeChunksBelow(boundaryChunk);
-        deletedSinceCompaction += to - head;
+        deadBytes += sizes.removeChunksBelow(boundaryChunk);
         head = to;
         bytes = sizes.total();
+    }
+
+    /**
+     * Frees the disk space of entries below the head: once the head is saved, RocksDB deletes every
+     * SST file whose entries are all below it, without rewriting anything. The spool writes no
+     * range deletions: with them, every level-0 file overlapped all the live data, and compaction,
+     * rewriting it again and again, fell behind the writes (a 64 MB spool took 250 MB on disk at
+     * 5 MB/s). Without them, flushed files never overlap and move down the levels without a rewrite;
+     * what is dead but not yet released is bounded by a few write buffers (see {@link SpoolSizing}).
+     * Reading starts at the head, so entries below it are never seen, also after a restart.
+     */
+    private void releaseDeadFiles() {
+        if (savedHead <= filesReleasedBelow || !writability.writable()) {
+            return;
+        }
+        long below = savedHead;
+        try {
+            store.deleteFilesBelow(key(below));
+            filesReleasedBelow = below;
+            deadBytes = 0;
+        } catch (RocksDBException | SpoolException e) {
+            writability.failed("deleting spool files every sink is done with", e);
+        }
+    }
+
+    /** After a drop: releases files at once when a write buffer's worth went below the head. */
+    private void releaseIfMuchIsDead() {
+        if (deadBytes >= store.sizing().writeBufferSize() && persistCursors(false)) {
+            releaseDeadFiles();
+        }
     }
 
     private void dropOldest() {
@@ -591,7 +738,7 @@ public final class Spool implements AutoCloseable {
         long newHead = head;
         long freed = 0;
         ByteBuffer sizeProbe = ByteBuffer.allocateDirect(1);
-        try (RocksIterator it = db.newIterator(entries)) {
+        try (RocksIterator it = store.db().newIterator(store.entries())) {
             for (it.seek(key(head)); it.isValid() && freed < excess; it.next()) {
                 long seq = seqOf(it.key());
                 sizeProbe.clear();
@@ -601,12 +748,13 @@ public final class Spool implements AutoCloseable {
                 newHead = seq + 1;
             }
         }
-        dropRange(newHead, DropReason.SPOOL_FULL);
+        dropRange(newHead, DropReason.SPOOL_FULL, freed);
     }
 
     private void expire(long cutoff) {
         long newHead = head;
-        try (RocksIterator it = db.newIterator(entries)) {
+        long freed = 0;
+        try (RocksIterator it = store.db().newIterator(store.entries())) {
             for (it.seek(key(head)); it.isValid(); it.next()) {
                 byte[] value = it.value();
                 if (SpoolEntry.receivedAtOf(value) >= cutoff) {
@@ -614,13 +762,14 @@ public final class Spool implements AutoCloseable {
                 }
                 long seq = seqOf(it.key());
                 sizes.subtract(seq, value.length);
+                freed += value.length;
                 newHead = seq + 1;
             }
         }
-        dropRange(newHead, DropReason.EXPIRED);
+        dropRange(newHead, DropReason.EXPIRED, freed);
     }
 
-    private void dropRange(long newHead, DropReason reason) {
+    private void dropRange(long newHead, DropReason reason, long freed) {
         if (newHead <= head) {
             return;
         }
@@ -630,87 +779,58 @@ public final class Spool implements AutoCloseable {
         } catch (RuntimeException e) {
             log.warn("spool drop handler failed", e);
         }
-        try {
-            db.deleteRange(entries, lazyWrite, key(from), key(newHead));
-        } catch (RocksDBException e) {
-            log.warn("spool drop failed: {}", e.getMessage());
-        }
-        for (Cursor c : cursors.values()) {
-            if (c.position < newHead) {
-                c.position = newHead;
-                c.dirty = true;
-            }
-        }
-        deletedSinceCompaction += newHead - from;
+        cursors.raiseTo(newHead);
+        deadBytes += freed;
         head = newHead;
         bytes = sizes.total();
-        log.atWarn().addKeyValue("reason", reason.tag()).log("spool dropped {} messages (sequence {} to {})",
-                newHead - from, from, newHead - 1);
+        notices.dropped(reason, from, newHead);
     }
 
-    private void compactDeleted() {
-        long upTo = head;
-        Thread compactor = new Thread(() -> {
-            lifecycle.readLock().lock();
-            try {
-                if (!closed) {
-                    db.compactRange(entries, key(0), key(upTo));
-                }
-            } catch (RocksDBException e) {
-                log.debug("spool compaction failed: {}", e.getMessage());
-            } finally {
-                lifecycle.readLock().unlock();
-            }
-        }, "spool-compactor");
-        compactor.setDaemon(true);
-        compactor.start();
-    }
-
-    private void addCursorUpdates(WriteBatch wb) throws RocksDBException {
-        for (Map.Entry<String, Cursor> e : cursors.entrySet()) {
-            Cursor c = e.getValue();
-            if (c.dirty) {
-                c.dirty = false;
-                wb.put(meta, cursorKey(e.getKey()), key(c.position));
-            }
+    /** Writes moved and deleted cursors and the head, if they changed. */
+    private boolean persistCursors(boolean sync) {
+        if (!writability.writable()) {
+            return false;
         }
-    }
-
-    private void persistCursors(boolean sync) {
         try (WriteBatch wb = new WriteBatch()) {
-            addCursorUpdates(wb);
-            if (wb.count() > 0) {
-                db.write(sync ? syncWrite : lazyWrite, wb);
+            long newHead = head;
+            if (newHead != savedHead) {
+                wb.put(store.meta(), HEAD_KEY, key(newHead));
+            }
+            SpoolCursors.Written moved = cursors.addTo(wb, store.meta());
+            if (wb.count() == 0) {
+                return true;
+            }
+            try {
+                store.write(wb, sync);
+                savedHead = newHead;
+                return true;
+            } catch (RocksDBException | SpoolException e) {
+                cursors.undo(moved);
+                writability.failed("saving cursor positions", e);
+                return false;
             }
         } catch (RocksDBException e) {
-            log.warn("could not persist spool cursors: {}", e.getMessage());
+            writability.failed("saving cursor positions", e);
+            return false;
         }
     }
 
-    // ---------------------------------------------------------------- recovery
+    // ---------------------------------------------------------------- recovery at open
 
-    private Map<String, Long> loadCursors() {
-        Map<String, Long> loaded = new ConcurrentHashMap<>();
-        try (RocksIterator it = db.newIterator(meta)) {
-            for (it.seek(CURSOR_PREFIX); it.isValid(); it.next()) {
-                byte[] k = it.key();
-                if (!startsWith(k, CURSOR_PREFIX)) {
-                    break;
-                }
-                String name = new String(k, CURSOR_PREFIX.length, k.length - CURSOR_PREFIX.length, StandardCharsets.UTF_8);
-                loaded.put(name, seqOf(it.value()));
-            }
-        }
-        return loaded;
-    }
-
-    /** Finds head and tail and rebuilds the size accounting from what is on disk. */
+    /**
+     * Finds head and tail and rebuilds the size accounting from what is on disk. Entries below the
+     * saved head were deleted (their files may still be there).
+     */
     private void recover() {
         long first = -1;
         long last = -1;
+        long savedAt = storedHead();
         ByteBuffer sizeProbe = ByteBuffer.allocateDirect(1);
-        try (RocksIterator it = db.newIterator(entries)) {
-            for (it.seekToFirst(); it.isValid(); it.next()) {
+        try (RocksIterator it = store.db().newIterator(store.entries())) {
+            it.seekToLast();
+            long lastStored = it.isValid() ? seqOf(it.key()) : 0;
+            next = Math.max(Math.max(lastStored + 1, savedAt), cursors.maxStored());
+            for (it.seek(key(savedAt)); it.isValid(); it.next()) {
                 long seq = seqOf(it.key());
                 sizeProbe.clear();
                 sizes.add(seq, it.value(sizeProbe));
@@ -720,12 +840,8 @@ public final class Spool implements AutoCloseable {
                 last = seq;
             }
         }
-        long maxCursor = 1;
-        for (long c : persistedCursors.values()) {
-            maxCursor = Math.max(maxCursor, c);
-        }
-        next = Math.max(last + 1, maxCursor);
         head = first < 0 ? next : first;
+        savedHead = savedAt;
         committed = next;
         published = next;
         bytes = sizes.total();
@@ -733,6 +849,15 @@ public final class Spool implements AutoCloseable {
             log.atInfo().addKeyValue("dir", config.dir())
                     .log("spool recovered {} stored messages ({} bytes), sequence {} to {}", last - first + 1,
                             bytes, first, last);
+        }
+    }
+
+    private long storedHead() {
+        try {
+            byte[] value = store.db().get(store.meta(), HEAD_KEY);
+            return value == null ? 0 : seqOf(value);
+        } catch (RocksDBException e) {
+            throw new SpoolException("cannot read the spool's head in " + config.dir() + ": " + e.getMessage(), e);
         }
     }
 
@@ -759,26 +884,15 @@ public final class Spool implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         failLeftovers();
-        lifecycle.writeLock().lock();
-        try {
-            closed = true;
+        if (writability.writable() && store.isOpen()) {
             try {
-                db.syncWal();
-            } catch (RocksDBException e) {
+                store.syncWal();
+            } catch (RocksDBException | RuntimeException e) {
                 log.warn("spool WAL sync on close failed: {}", e.getMessage());
             }
-            for (ColumnFamilyHandle h : handles) {
-                h.close();
-            }
-            db.close();
-            syncWrite.close();
-            lazyWrite.close();
-            dbOptions.close();
-            cfOptions.close();
-            blockCache.close();
-        } finally {
-            lifecycle.writeLock().unlock();
         }
+        closed = true; // readers that take the lock from now on are refused
+        store.close();
     }
 
     private void ensureOpen() {
@@ -795,26 +909,6 @@ public final class Spool implements AutoCloseable {
 
     static long seqOf(byte[] key) {
         return ByteBuffer.wrap(key).getLong();
-    }
-
-    private static byte[] cursorKey(String name) {
-        byte[] n = name.getBytes(StandardCharsets.UTF_8);
-        byte[] k = new byte[CURSOR_PREFIX.length + n.length];
-        System.arraycopy(CURSOR_PREFIX, 0, k, 0, CURSOR_PREFIX.length);
-        System.arraycopy(n, 0, k, CURSOR_PREFIX.length, n.length);
-        return k;
-    }
-
-    private static boolean startsWith(byte[] a, byte[] prefix) {
-        if (a.length < prefix.length) {
-            return false;
-        }
-        for (int i = 0; i < prefix.length; i++) {
-            if (a[i] != prefix[i]) {
-                return false;
-            }
-        }
-        return true;
     }
 
     private static final class Pending {
@@ -840,17 +934,8 @@ public final class Spool implements AutoCloseable {
         }
     }
 
-    /** Appends written together, waiting for the fsync that makes them durable. */
+    /** Appends written together, waiting for the fsync that makes them durable (or refused together). */
     private record Group(long next, List<Pending> entries, SpoolException failure) {
         static final Group STOP = new Group(-1, List.of(), null);
-    }
-
-    private static final class Cursor {
-        volatile long position;
-        volatile boolean dirty;
-
-        Cursor(long position) {
-            this.position = position;
-        }
     }
 }

@@ -88,7 +88,13 @@ public enum BridgeMeter {
             "An external local broker's own count of messages it dropped (queue limits), for all its clients, as it"
                     + " reports it in $SYS (Mosquitto: $SYS/broker/publish/messages/dropped); NaN when it does not"),
     SPOOL_ENTRIES("edgebridge.spool.entries", Kind.GAUGE, "messages", "Entries stored in the spool"),
-    SPOOL_BYTES("edgebridge.spool.bytes", Kind.GAUGE, "bytes", "Message bytes stored in the spool");
+    SPOOL_BYTES("edgebridge.spool.bytes", Kind.GAUGE, "bytes", "Message bytes stored in the spool"),
+    SPOOL_WRITABLE("edgebridge.spool.writable", Kind.GAUGE, "boolean",
+            "1 while the spool can write; 0 from a failed write (disk full, I/O error) until a write works again,"
+                    + " while new messages are refused"),
+    SPOOL_WRITE_FAILURES("edgebridge.spool.write.failures", Kind.COUNTER, "failures",
+            "Writes to the spool's database that failed (disk full, I/O error): message groups, fsyncs, cursor"
+                    + " positions, deletions, and the retries while it cannot write");
 
     /** How the meter is registered. */
     public enum Kind { COUNTER, GAUGE, TIMER }

@@ -2,6 +2,7 @@ package io.edgebridge.core.internal.stats;
 
 import io.edgebridge.config.Direction;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -163,6 +164,14 @@ public final class BridgeMetrics {
 
     public void gauge(BridgeMeter meter, Supplier<Number> value) {
         Gauge.builder(meter.meterName(), value)
+                .description(meter.description())
+                .baseUnit(meter.baseUnit())
+                .register(registry);
+    }
+
+    /** A counter whose count {@code owner} keeps (the spool's write failures). */
+    public <T> void functionCounter(BridgeMeter meter, T owner, java.util.function.ToDoubleFunction<T> count) {
+        FunctionCounter.builder(meter.meterName(), owner, count)
                 .description(meter.description())
                 .baseUnit(meter.baseUnit())
                 .register(registry);

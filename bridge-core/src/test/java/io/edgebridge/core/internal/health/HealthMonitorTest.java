@@ -27,8 +27,9 @@ class HealthMonitorTest {
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     private final List<SinkSample> samples = new ArrayList<>();
     private boolean localConnected = true;
+    private Optional<String> spoolProblem = Optional.empty();
     private final HealthMonitor monitor = new HealthMonitor(() -> List.copyOf(samples), () -> localConnected,
-            () -> WINDOW, "gw-1", new BridgeMetrics(registry), clock::get);
+            () -> spoolProblem, () -> WINDOW, "gw-1", new BridgeMetrics(registry), clock::get);
 
     @Test
     void anIdleConnectedSink_isReady_aDisconnectedOneIsNot() {
@@ -49,6 +50,20 @@ class HealthMonitorTest {
         localConnected = false;
 
         assertThat(monitor.report().failures()).extracting(HealthReport.Failure::check).containsExactly("local");
+    }
+
+    @Test
+    void aSpoolThatCannotWrite_makesTheBridgeUnreadyWithItsReason_butLeavesItLive() {
+        set(sample(new ScriptedSink("cloud"), true, Optional.empty(), 0, 0, 0));
+        spoolProblem = Optional.of("cannot write to /var/lib/edgebridge/spool (disk full)");
+
+        HealthReport report = monitor.report();
+        assertThat(report.live()).isTrue();
+        assertThat(report.failures()).containsExactly(
+                new HealthReport.Failure("spool", "cannot write to /var/lib/edgebridge/spool (disk full)"));
+
+        spoolProblem = Optional.empty();
+        assertThat(monitor.report().ready()).isTrue();
     }
 
     @Test

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.edgebridge.config.SpoolConfig;
+import io.edgebridge.core.testing.LogCapture;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -217,6 +218,103 @@ class SpoolTest {
             await().atMost(Duration.ofSeconds(10)).until(() -> spool.entryCount() == 10);
             assertThat(reasons).containsOnly(DropReason.EXPIRED);
             assertThat(readAll(spool, 0)).extracting(SpoolEntry::topic).allMatch(t -> t.startsWith("t/new"));
+        }
+    }
+
+    @Test
+    void dropOldest_underAFlood_logsOneLinePerInterval_withTheCounts() throws Exception {
+        byte[] sample = record(now.get(), "t/d0", "d0");
+        try (LogCapture log = LogCapture.start();
+                Spool spool = Spool.open(config(sample.length * 100L, Duration.ZERO, SpoolConfig.WhenFull.DROP_OLDEST),
+                        now::get)) {
+            spool.openCursor("sink", spool.committed());
+            for (int round = 0; round < 200; round++) {
+                appendAll(spool, 10, "d" + round + "-"); // each group of 10 makes the spool drop again
+            }
+            assertThat(spool.entryCount()).isLessThanOrEqualTo(100);
+            List<String> drops = log.lines().stream().filter(l -> l.contains("spool dropped")).toList();
+            assertThat(drops).as("about 190 drops in a few seconds").hasSize(1);
+            assertThat(drops.get(0)).contains("messages (maxBytes " + sample.length * 100L + " reached");
+        }
+    }
+
+    @Test
+    void refuseNew_refusalsAreLogged_oncePerInterval_withTheCount() throws Exception {
+        long maxBytes = 0;
+        for (int i = 0; i < 50; i++) {
+            maxBytes += record(now.get(), "t/f" + i, "f" + i).length;
+        }
+        try (LogCapture log = LogCapture.start();
+                Spool spool = Spool.open(config(maxBytes, Duration.ZERO, SpoolConfig.WhenFull.REFUSE_NEW), now::get)) {
+            spool.openCursor("sink", spool.committed());
+            appendAll(spool, 50, "f");
+            for (int i = 0; i < 300; i++) {
+                CompletableFuture<Long> refused = append(spool, now.get(), "t/late" + i, "late");
+                assertThatThrownBy(() -> refused.get(10, TimeUnit.SECONDS)).hasCauseInstanceOf(SpoolFullException.class);
+            }
+            List<String> refusals = log.lines().stream().filter(l -> l.contains("refuse-new")).toList();
+            assertThat(refusals).hasSize(1);
+            assertThat(refusals.get(0)).contains("spool is full (maxBytes " + maxBytes + ", whenFull: refuse-new): refused");
+        }
+    }
+
+    /**
+     * {@code maxBytes} bounds the directory, not only the messages: RocksDB's log, write buffers and
+     * other files are sized from it (before: 57 MB on disk for {@code maxBytes: 2MB}).
+     */
+    @Test
+    void theSpoolDirectory_staysWithinTheDocumentedBoundOfMaxBytes() throws Exception {
+        long maxBytes = 1L << 20;
+        long bound = SpoolSizing.diskBound(maxBytes);
+        java.util.Random random = new java.util.Random(7);
+        long largest = 0;
+        try (Spool spool = Spool.open(config(maxBytes, Duration.ZERO, SpoolConfig.WhenFull.DROP_OLDEST), now::get)) {
+            spool.openCursor("sink", spool.committed()); // never moves: the cloud is down
+            for (int round = 0; round < 40; round++) {
+                List<CompletableFuture<Long>> window = new ArrayList<>();
+                for (int i = 0; i < 200; i++) {
+                    byte[] payload = new byte[1000];
+                    random.nextBytes(payload); // incompressible, the worst case
+                    window.add(spool.append(now.get(), 1, false, "sensors/d" + i + "/telemetry", payload));
+                }
+                for (CompletableFuture<Long> f : window) {
+                    f.get(10, TimeUnit.SECONDS);
+                }
+                largest = Math.max(largest, directorySize(dir.resolve("spool")));
+            }
+            assertThat(spool.bytes()).isLessThanOrEqualTo(maxBytes);
+        }
+        assertThat(largest).as("largest size of the spool directory for 8 MB written into maxBytes 1 MB")
+                .isLessThanOrEqualTo(bound);
+    }
+
+    private static long directorySize(Path dir) throws java.io.IOException {
+        try (var files = java.nio.file.Files.list(dir)) {
+            return files.mapToLong(f -> {
+                try {
+                    return java.nio.file.Files.size(f);
+                } catch (java.io.IOException e) {
+                    return 0; // deleted while listing
+                }
+            }).sum();
+        }
+    }
+
+    @Test
+    void reclaimedEntries_stayDeletedAfterAReopen() throws Exception {
+        long reclaimedTo;
+        try (Spool spool = Spool.open(unlimited(), now::get)) {
+            spool.openCursor("sink", spool.committed());
+            List<Long> seqs = appendAll(spool, 2000, "h");
+            spool.moveCursor("sink", seqs.get(1500));
+            now.addAndGet(2000);
+            await().atMost(Duration.ofSeconds(10)).until(() -> spool.head() > seqs.get(0));
+            reclaimedTo = spool.head();
+        }
+        try (Spool spool = Spool.open(unlimited(), now::get)) {
+            assertThat(spool.head()).isEqualTo(reclaimedTo);
+            assertThat(spool.entryCount()).isEqualTo(2000 - (reclaimedTo - 1));
+            assertThat(readAll(spool, 0)).first().extracting(SpoolEntry::seq).isEqualTo(reclaimedTo);
         }
     }
 

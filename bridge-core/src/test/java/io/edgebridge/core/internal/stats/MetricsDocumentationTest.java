@@ -50,8 +50,9 @@ class MetricsDocumentationTest {
             case LATENCY, LATENCY_PERCENTILE -> metrics.latency(up, "r", "s");
             case PROBES -> metrics.probes("s", true);
             case IN_FLIGHT, BACKLOG, CONNECTED -> metrics.sinkGauge(meter, "s", meter, m -> 0);
-            case LOCAL_CONNECTED, SPOOL_ENTRIES, SPOOL_BYTES, LOCAL_INTAKE_BACKLOG, LOCAL_BROKER_DROPPED ->
-                    metrics.gauge(meter, () -> 0);
+            case LOCAL_CONNECTED, SPOOL_ENTRIES, SPOOL_BYTES, SPOOL_WRITABLE, LOCAL_INTAKE_BACKLOG,
+                    LOCAL_BROKER_DROPPED -> metrics.gauge(meter, () -> 0);
+            case SPOOL_WRITE_FAILURES -> metrics.functionCounter(meter, meter, m -> 0);
             case FAILOVER_ACTIVE -> BridgeMetrics.failoverActive(registry, "g", "m", meter, m -> 1);
             case FAILOVER_SWITCHES -> BridgeMetrics.failoverSwitches(registry, "g", "a", "b", "failures");
             case LOCAL_REFUSED -> metrics.localRefused("publish", "not-authorized");
