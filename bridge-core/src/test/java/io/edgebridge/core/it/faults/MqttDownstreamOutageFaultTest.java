@@ -71,6 +71,13 @@ class MqttDownstreamOutageFaultTest {
                 operator.publish("commands/dev0", "warm-up");
                 return devices.received("warm-up");
             });
+            // Every poll above published a warm-up: let the last of them arrive before taking the baseline.
+            java.util.concurrent.atomic.AtomicReference<Double> last = new java.util.concurrent.atomic.AtomicReference<>(-1.0);
+            await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(10))
+                    .until(() -> {
+                        double now = handedOver(bridge);
+                        return last.getAndSet(now) == now;
+                    });
             double handedOver = handedOver(bridge);
             double receivedBefore = bridge.count("edgebridge.messages.received", "direction", "downstream");
 
