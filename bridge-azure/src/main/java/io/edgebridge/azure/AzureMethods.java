@@ -23,6 +23,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import io.edgebridge.core.support.LogLimit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,6 +41,8 @@ import org.slf4j.LoggerFactory;
 final class AzureMethods implements MethodCallback {
 
     private static final Logger log = LoggerFactory.getLogger(AzureMethods.class);
+    /** The cloud can call methods that fail as often as it likes: one line per outcome and interval. */
+    private final LogLimit errorLog = new LogLimit();
     static final String METHOD = "method";
     static final String STATUS = "status";
 
@@ -111,8 +114,11 @@ final class AzureMethods implements MethodCallback {
 
     private DirectMethodResponse end(String result, String method, int status, String reason) {
         results.get(result).increment();
-        log.atWarn().addKeyValue("sink", sink).addKeyValue("method", method).addKeyValue("status", status)
-                .log("direct method '{}' answered {}: {}", method, status, reason);
+        LogLimit.Pass pass = errorLog.admit(result);
+        if (pass.logs()) {
+            log.atWarn().addKeyValue("sink", sink).addKeyValue("method", method).addKeyValue("status", status)
+                    .log("direct method '{}' answered {}: {}{}", method, status, reason, pass.suffix());
+        }
         JsonObject error = new JsonObject();
         error.addProperty("error", reason);
         return new DirectMethodResponse(status, error);

@@ -21,6 +21,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
+import io.edgebridge.core.support.LogLimit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,6 +38,8 @@ import org.slf4j.LoggerFactory;
 public final class HealthMonitor {
 
     private static final Logger log = LoggerFactory.getLogger(HealthMonitor.class);
+    /** A failing sink fails every probe: one line per sink and interval. */
+    private final LogLimit probeLog = new LogLimit();
     private static final long TICK_MILLIS = 1000;
 
     private final Supplier<List<SinkSample>> sinks;
@@ -229,7 +232,10 @@ public final class HealthMonitor {
         }
         watch.lastProbeFailure = reason;
         metrics.probes(name, false).increment();
-        log.atWarn().addKeyValue("sink", name).log("probe failed: {}", reason);
+        LogLimit.Pass pass = probeLog.admit(name);
+        if (pass.logs()) {
+            log.atWarn().addKeyValue("sink", name).log("probe failed: {}{}", reason, pass.suffix());
+        }
     }
 
     private void logChanges(HealthReport report) {

@@ -71,6 +71,7 @@ final class NettyMqttLink implements MqttLink {
     private final String name;
     private final Optional<SslContext> ssl;
     private final LogLimit tlsFaultLog = new LogLimit();
+    private final LogLimit lostLog = new LogLimit();
     private final int receiveMaximum;
     private final boolean v5;
     private final EventLoop loop;
@@ -359,8 +360,13 @@ final class NettyMqttLink implements MqttLink {
                         .log("cannot connect: {}; retrying, next in {} ms{}", tls.get().message(), delay, pass.suffix());
             }
         } else if (wasConnected || attempts == 0) {
-            log.atWarn().addKeyValue("link", name).addKeyValue("broker", endpoint.displayUri())
-                    .log("{} ({}); reconnecting in {} ms", wasConnected ? "disconnected" : "cannot connect", why, delay);
+            // A broker that drops the link right after each CONNACK would repeat this: one line per reason and interval.
+            LogLimit.Pass pass = lostLog.admit(why);
+            if (pass.logs()) {
+                log.atWarn().addKeyValue("link", name).addKeyValue("broker", endpoint.displayUri())
+                        .log("{} ({}); reconnecting in {} ms{}", wasConnected ? "disconnected" : "cannot connect", why,
+                                delay, pass.suffix());
+            }
         } else {
             log.atInfo().addKeyValue("link", name).addKeyValue("broker", endpoint.displayUri())
                     .log("connect attempt {} failed ({}); next in {} ms", attempts + 1, why, delay);
