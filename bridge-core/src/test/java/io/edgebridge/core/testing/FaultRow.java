@@ -3,6 +3,9 @@ package io.edgebridge.core.testing;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -62,9 +65,12 @@ public record FaultRow(String fault, String local, String sink, long acknowledge
         Path file = Path.of("target", "fault-matrix.jsonl");
         try {
             Files.createDirectories(file.getParent());
+            // Test JVMs run side by side (surefire forks): one whole line each, under a file lock.
             synchronized (FaultRow.class) {
-                Files.writeString(file, json, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
-                        StandardOpenOption.APPEND);
+                try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                        StandardOpenOption.APPEND); FileLock lock = channel.lock()) {
+                    channel.write(ByteBuffer.wrap(json.getBytes(StandardCharsets.UTF_8)));
+                }
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
