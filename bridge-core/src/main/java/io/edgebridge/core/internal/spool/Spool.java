@@ -455,12 +455,13 @@ public final class Spool implements AutoCloseable {
         // Readers may forward these now; only the devices' acknowledgements wait for the fsync.
         published = next;
         notifyListeners();
-        handOver(new Group(next, accepted, null));
+        // Trim before the group is handed to the syncer: once an append completes, the spool is back within maxBytes.
         if (config.whenFull() == SpoolConfig.WhenFull.DROP_OLDEST && sizes.total() > config.maxBytes()) {
             reclaim();
             dropOldest();
             releaseIfMuchIsDead();
         }
+        handOver(new Group(next, accepted, null));
     }
 
     private void handOver(Group group) {

@@ -41,6 +41,8 @@ final class Writability {
     private long retryAt;
     private long backoff;
     private String cause = "";
+    /** Why the last retry was not even made (no room to reopen, ...), next to the failure it is about. */
+    private String waiting = "";
     private long refusedTotal;
     private long refusedSinceLine;
     private long failuresSinceLine;
@@ -76,6 +78,7 @@ final class Writability {
     synchronized void failed(String operation, Exception error) {
         failures.incrementAndGet();
         cause = operation + ": " + message(error);
+        waiting = "";
         if (problem == null) {
             sinceMillis = clock.getAsLong();
             sinceNanos = nanoClock.getAsLong();
@@ -123,7 +126,7 @@ final class Writability {
 
     /** A recovery attempt was not made (no room to reopen, an fsync still pending): try again later. */
     synchronized void retryLater(String reason) {
-        cause = reason;
+        waiting = reason; // the failure itself (e.g. "No space left on device") stays in the problem
         describe();
         backoff = Math.min(MAX_RETRY_NANOS, backoff * 2);
         retryAt = nanoClock.getAsLong() + backoff;
@@ -145,6 +148,7 @@ final class Writability {
         refusedTotal = 0;
         refusedSinceLine = 0;
         failuresSinceLine = 0;
+        waiting = "";
     }
 
     /** Reports what was held back, once its interval is over (writer tick). */
@@ -156,7 +160,7 @@ final class Writability {
 
     private void describe() {
         problem = "cannot write to " + dir + " since " + Instant.ofEpochMilli(sinceMillis) + " (" + cause
-                + "); new messages are refused until a write works again";
+                + (waiting.isEmpty() ? "" : "; " + waiting) + "); new messages are refused until a write works again";
     }
 
     private void report() {
@@ -168,7 +172,8 @@ final class Writability {
         log.atError().addKeyValue("dir", dir).addKeyValue("refused", refusedSinceLine)
                 .addKeyValue("failedWrites", failuresSinceLine)
                 .log("spool still cannot write to {} after {} s ({}): {} new messages refused, {} writes failed since"
-                        + " the last line", dir, seconds, cause, refusedSinceLine, failuresSinceLine);
+                        + " the last line", dir, seconds, waiting.isEmpty() ? cause : cause + "; " + waiting,
+                        refusedSinceLine, failuresSinceLine);
         refusedSinceLine = 0;
         failuresSinceLine = 0;
     }
