@@ -14,7 +14,7 @@ if [ "${1:-}" != "--print" ]; then
 fi
 
 python3 - ./*/target/fault-matrix.jsonl <<'PY'
-import json, sys, glob
+import json, sys
 rows = []
 for path in sys.argv[1:]:
     try:
@@ -22,9 +22,18 @@ for path in sys.argv[1:]:
             rows += [json.loads(line) for line in f if line.strip()]
     except FileNotFoundError:
         pass
+# Grouped as docs/RELIABILITY.md shows them: reloads, crashes and restarts, disk, overload, poison
+# messages, downstream outages, hostile clients, TLS.
+order = ["reload", "SIGKILL", "bridge restarted", "restart after", "disk full", "overload", "poison",
+         "downstream", "mqtt:", "admin:", "tls:"]
+def key(r):
+    group = next((i for i, o in enumerate(order) if r["fault"].startswith(o)), len(order))
+    return (group, r["sink"], r["local"])
+rows.sort(key=key)
 print("| fault | local broker | sink | acknowledged | delivered | counted drops | lost | duplicates | recovery | WARN/ERROR lines |")
 print("|---|---|---|---:|---:|---:|---:|---:|---:|---:|")
 for r in rows:
-    print("| {fault} | {local} | {sink} | {acknowledged:,} | {delivered:,} | {counted:,} | {lost:,} | {duplicates:,} | {rec} | {logLines:,} |"
-          .format(rec="%.1f s" % (r["recoveryMs"] / 1000.0), **r))
+    fault = r["fault"].replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
+    print("| {} | {local} | {sink} | {acknowledged:,} | {delivered:,} | {counted:,} | {lost:,} | {duplicates:,} | {rec} | {logLines:,} |"
+          .format(fault, rec="%.1f s" % (r["recoveryMs"] / 1000.0), **r))
 PY
