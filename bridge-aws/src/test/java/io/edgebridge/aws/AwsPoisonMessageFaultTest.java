@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
+import io.edgebridge.core.testing.Closer;
 import io.edgebridge.core.testing.LogCapture;
 import io.edgebridge.core.testing.PoisonRun;
 import io.edgebridge.core.testing.Ports;
@@ -89,15 +90,7 @@ class AwsPoisonMessageFaultTest {
 
     @AfterAll
     void stop() {
-        for (AutoCloseable c : new AutoCloseable[] {deadLetters, bridge, cloud, logs}) {
-            try {
-                if (c != null) {
-                    c.close();
-                }
-            } catch (Exception e) {
-                // keep closing the rest
-            }
-        }
+        Closer.closeAll(deadLetters, bridge, cloud, logs);
     }
 
     private PoisonRun row(String fault) {

@@ -16,9 +16,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Function;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.CleanupMode;
@@ -78,22 +75,16 @@ class AzureDownstreamOutageFaultTest {
                 devices.awaitDistinct(COMMANDS + 1, Duration.ofSeconds(30));
                 await().atMost(Duration.ofSeconds(20)).until(() -> admin.ready() == 200);
                 Duration recovery = Duration.ofNanos(System.nanoTime() - backAt);
-                AtomicLong seen = new AtomicLong(-1);
-                await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(30)).until(() -> {
-                    long now = devices.total();
-                    return seen.getAndSet(now) == now;
-                });
+                devices.awaitQuiet(Duration.ofSeconds(2), Duration.ofSeconds(30));
 
-                Map<String, Long> copies = devices.arrivals().stream().map(Recorder.Arrival::payload)
-                        .filter(p -> p.startsWith("command-"))
-                        .collect(Collectors.groupingBy(Function.identity(), Collectors.counting()));
-                long duplicates = copies.values().stream().mapToLong(c -> c - 1).sum();
+                Recorder.Copies copies = devices.copies(p -> p.startsWith("command-"));
+                long duplicates = copies.duplicates();
                 FaultRow row = new FaultRow("downstream: local broker down for " + COMMANDS + " c2dTimeouts (1 s), "
-                        + COMMANDS + " commands", "mosquitto", "azure-iot-hub", sent.size(), copies.size(),
+                        + COMMANDS + " commands", "mosquitto", "azure-iot-hub", sent.size(), copies.distinct(),
                         (long) bridge.count("edgebridge.messages.dropped", "direction", "downstream"), duplicates,
                         recovery, logs.count()).record();
                 assertThat(devices.missing(sent)).as("abandoned (acknowledged) commands must not be lost").isEmpty();
-                assertThat(copies.values()).allMatch(c -> c == 1);
+                assertThat(copies.max()).isEqualTo(1);
                 row.assertAccounted(0).assertLogLinesAtMost(20);
             }
         }

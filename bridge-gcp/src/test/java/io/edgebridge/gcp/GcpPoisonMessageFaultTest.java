@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
+import io.edgebridge.core.testing.Closer;
 import io.edgebridge.core.testing.LogCapture;
 import io.edgebridge.core.testing.PoisonRun;
 import io.edgebridge.core.testing.Ports;
@@ -87,15 +88,7 @@ class GcpPoisonMessageFaultTest {
 
     @AfterAll
     void stop() throws Exception {
-        for (AutoCloseable c : new AutoCloseable[] {deadLetters, bridge, pubsub, logs}) {
-            try {
-                if (c != null) {
-                    c.close();
-                }
-            } catch (Exception e) {
-                // keep closing the rest
-            }
-        }
+        Closer.closeAll(deadLetters, bridge, pubsub, logs);
     }
 
     private Supplier<Map<String, Integer>> received() {

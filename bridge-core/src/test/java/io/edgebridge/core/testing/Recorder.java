@@ -99,6 +99,32 @@ public final class Recorder implements AutoCloseable {
         return missing;
     }
 
+    /** How often each payload {@code filter} accepts arrived: the distinct ones, the extra copies, the most copies of one. */
+    public record Copies(long distinct, long duplicates, long max) {
+    }
+
+    public Copies copies(java.util.function.Predicate<String> filter) {
+        Map<String, Integer> seen = new java.util.HashMap<>();
+        for (Arrival a : arrivals) {
+            if (filter.test(a.payload())) {
+                seen.merge(a.payload(), 1, Integer::sum);
+            }
+        }
+        long total = seen.values().stream().mapToLong(Integer::longValue).sum();
+        long max = seen.values().stream().mapToLong(Integer::longValue).max().orElse(0);
+        return new Copies(seen.size(), total - seen.size(), max);
+    }
+
+    /** Waits until nothing more arrived for {@code quiet}: late copies arrive right behind the first ones. */
+    public void awaitQuiet(Duration quiet, Duration timeout) {
+        AtomicLong last = new AtomicLong(-1);
+        Awaitility.await("no more messages for " + quiet).during(quiet).atMost(timeout)
+                .pollInterval(Duration.ofMillis(100)).until(() -> {
+                    long now = total();
+                    return last.getAndSet(now) == now;
+                });
+    }
+
     public void awaitDistinct(int n, Duration timeout) {
         Awaitility.await("recorder to receive " + n + " distinct messages (has " + distinct() + ")")
                 .atMost(timeout).pollInterval(Duration.ofMillis(100)).until(() -> distinct() >= n);

@@ -18,6 +18,7 @@ import com.hivemq.client.mqtt.mqtt5.message.connect.connack.Mqtt5ConnAckReasonCo
 import com.hivemq.client.mqtt.mqtt5.message.publish.puback.Mqtt5PubAckReasonCode;
 import com.hivemq.client.mqtt.mqtt5.message.subscribe.suback.Mqtt5SubAckReasonCode;
 import io.edgebridge.core.support.LogLimit;
+import io.edgebridge.core.testing.Closer;
 import io.edgebridge.core.testing.AdminClient;
 import io.edgebridge.core.testing.FaultRow;
 import io.edgebridge.core.testing.HealthProbe;
@@ -97,15 +98,7 @@ class HostileClientsFaultTest {
 
     @AfterAll
     void stop() {
-        for (AutoCloseable c : new AutoCloseable[] {plainDevice, tlsDevice, bridge, logs, recorder, cloud}) {
-            try {
-                if (c != null) {
-                    c.close();
-                }
-            } catch (Exception e) {
-                // keep closing the rest
-            }
-        }
+        Closer.closeAll(plainDevice, tlsDevice, bridge, logs, recorder, cloud);
     }
 
     // --- MQTT listeners

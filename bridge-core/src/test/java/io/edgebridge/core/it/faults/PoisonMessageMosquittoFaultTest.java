@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
+import io.edgebridge.core.testing.Closer;
 import io.edgebridge.core.testing.AdminClient;
 import io.edgebridge.core.testing.FaultRow;
 import io.edgebridge.core.testing.LogCapture;
@@ -83,15 +84,7 @@ class PoisonMessageMosquittoFaultTest {
 
     @AfterAll
     void stop() {
-        for (AutoCloseable c : new AutoCloseable[] {deadLetters, bridge, cloudRecorder, cloud, local, logs}) {
-            try {
-                if (c != null) {
-                    c.close();
-                }
-            } catch (Exception e) {
-                // keep closing the rest
-            }
-        }
+        Closer.closeAll(deadLetters, bridge, cloudRecorder, cloud, local, logs);
     }
 
     private PoisonRun row(String fault) {
