@@ -55,23 +55,14 @@ class AwsDownstreamOutageFaultTest {
                           clientId: edgebridge-fault
                           reconnect: { min: 100ms, max: 500ms }
                         sinks:
-                          aws:
-                            type: aws-iot-core
-                            endpoint: localhost
-                            port: %d
-                            clientId: gateway-1
-                            certificate: %s
-                            privateKey: %s
-                            ca: %s
-                            connectTimeout: 5s
-                            reconnect: { min: 100ms, max: 500ms }
+                        %s
                         routes:
                           - name: commands
                             direction: downstream
                             from: { sink: aws, topic: commands/<deviceId> }
                             to: devices/<deviceId>/commands
-                        """.formatted(dir.resolve("data"), local.uri(), port(link), device.certificate(),
-                        device.privateKey(), pki.caCertificate()));
+                        """.formatted(dir.resolve("data"), local.uri(), AwsSinkYaml.sink(port(link), device.certificate(),
+                        device.privateKey(), pki.caCertificate(), "reconnect: { min: 100ms, max: 500ms }")));
                 var operator = new Publisher(cloud.plainPort(), 100)) {
             AdminClient admin = new AdminClient(bridge.adminPort());
             await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(300)).until(() -> {
@@ -82,7 +73,7 @@ class AwsDownstreamOutageFaultTest {
 
             try (LogCapture logs = LogCapture.start()) {
                 local.stop();
-                double before = handedOver(bridge);
+                double before = bridge.downstreamHandedOver();
                 List<String> sent = new ArrayList<>();
                 for (int i = 0; i < COMMANDS; i++) {
                     String payload = "command-" + i;
@@ -94,17 +85,17 @@ class AwsDownstreamOutageFaultTest {
                 // for acknowledgements that cannot come while the local broker is away.
                 AtomicLong handed = new AtomicLong(-1);
                 await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(20)).until(() -> {
-                    long now = (long) handedOver(bridge);
+                    long now = (long) bridge.downstreamHandedOver();
                     return handed.getAndSet(now) == now && now > before;
                 });
-                long window = (long) (handedOver(bridge) - before);
+                long window = (long) (bridge.downstreamHandedOver() - before);
                 for (int cut = 1; cut <= CLOUD_RECONNECTS; cut++) {
                     link.cut();
-                    await().atMost(Duration.ofSeconds(10)).until(() -> !sinkConnected(bridge));
+                    await().atMost(Duration.ofSeconds(10)).until(() -> !bridge.sinkConnected("aws"));
                     link.restore();
                     double expected = before + window * (cut + 1L);
                     // The resumed session redelivers every command it had sent and not had acknowledged.
-                    await().atMost(Duration.ofSeconds(30)).until(() -> handedOver(bridge) >= expected);
+                    await().atMost(Duration.ofSeconds(30)).until(() -> bridge.downstreamHandedOver() >= expected);
                 }
 
                 long backAt = System.nanoTime();
@@ -128,17 +119,6 @@ class AwsDownstreamOutageFaultTest {
                 row.assertAccounted(COMMANDS / 10).assertLogLinesAtMost(40);
             }
         }
-    }
-
-    /** Deliveries the sink handed to the bridge (IoT Core messages carry no identity: all count as received). */
-    private static double handedOver(TestBridge bridge) {
-        return bridge.count("edgebridge.messages.received", "direction", "downstream")
-                + bridge.count("edgebridge.messages.redelivered", "direction", "downstream");
-    }
-
-    private static boolean sinkConnected(TestBridge bridge) {
-        var gauge = bridge.registry().find("edgebridge.sink.connected").tag("sink", "aws").gauge();
-        return gauge != null && gauge.value() == 1;
     }
 
     private static int port(TcpProxy proxy) {

@@ -79,17 +79,7 @@ class AwsIotCoreIntegrationTest {
                   clientId: edgebridge-test
                   reconnect: { min: 100ms, max: 1s }
                 sinks:
-                  aws:
-                    type: aws-iot-core
-                    endpoint: localhost
-                    port: %d
-                    clientId: gateway-1
-                    certificate: %s
-                    privateKey: %s
-                    ca: %s
-                    connectTimeout: 5s
-                    reconnect: { min: 100ms, max: 1s }
-                    rotationCheck: 200ms
+                %s
                 %s
                 routes:
                   - name: telemetry
@@ -100,7 +90,9 @@ class AwsIotCoreIntegrationTest {
                     contentType: application/json
                     messageExpiry: 1h
                 %s
-                """.formatted(dir.resolve("data"), localPort, tlsPort, certificate, privateKey, pki.caCertificate(),
+                """.formatted(dir.resolve("data"), localPort,
+                AwsSinkYaml.sink(tlsPort, certificate, privateKey, pki.caCertificate(), "reconnect: { min: 100ms, max: 1s }",
+                        "rotationCheck: 200ms"),
                 extraSinkKeys.indent(4).stripTrailing(), routes.stripTrailing());
     }
 

@@ -58,17 +58,7 @@ class AwsPoisonMessageFaultTest {
                 local:
                   embedded: { address: 127.0.0.1, port: %d, persistence: in-memory }
                 sinks:
-                  aws:
-                    type: aws-iot-core
-                    endpoint: localhost
-                    port: %d
-                    clientId: gateway-1
-                    certificate: %s
-                    privateKey: %s
-                    ca: %s
-                    connectTimeout: 5s
-                    reconnect: { min: 100ms, max: 1s }
-                    rateLimit: { messages: 5000 }
+                %s
                 routes:
                   - name: telemetry
                     from: devices/<deviceId>/telemetry
@@ -83,8 +73,9 @@ class AwsPoisonMessageFaultTest {
                     from: restricted/<deviceId>/<kind>
                     sink: aws
                     topic: dt/<kind>/<deviceId>
-                """.formatted(dir.resolve("data"), localPort, cloud.tlsPort(), device.certificate(),
-                device.privateKey(), pki.caCertificate()));
+                """.formatted(dir.resolve("data"), localPort, AwsSinkYaml.sink(cloud.tlsPort(), device.certificate(),
+                device.privateKey(), pki.caCertificate(), "reconnect: { min: 100ms, max: 1s }",
+                "rateLimit: { messages: 5000 }")));
         deadLetters = new Recorder(localPort, "dead-letter-recorder", "edgebridge/dead-letter/#");
     }
 

@@ -69,20 +69,11 @@ class AwsTlsFaultTest {
                   clientId: edgebridge-test
                   reconnect: { min: 100ms, max: 1s }
                 sinks:
-                  aws:
-                    type: aws-iot-core
-                    endpoint: localhost
-                    port: %d
-                    clientId: gateway-1
-                    certificate: %s
-                    privateKey: %s
-                    ca: %s
-                    connectTimeout: 5s
-                    reconnect: { min: 100ms, max: 400ms, jitter: 0 }
-                    rotationCheck: 200ms
                 %s
-                """.formatted(dir.resolve("data"), broker.port(), broker.securePort(), etc.resolve("device.crt.pem"),
-                etc.resolve("device.key.pem"), etc.resolve("ca.pem"), routes);
+                %s
+                """.formatted(dir.resolve("data"), broker.port(), AwsSinkYaml.sink(broker.securePort(),
+                etc.resolve("device.crt.pem"), etc.resolve("device.key.pem"), etc.resolve("ca.pem"),
+                "reconnect: { min: 100ms, max: 400ms, jitter: 0 }", "rotationCheck: 200ms"), routes);
     }
 
     private static final String TELEMETRY = """

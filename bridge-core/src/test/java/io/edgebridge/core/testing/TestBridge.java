@@ -82,6 +82,18 @@ public final class TestBridge implements AutoCloseable {
         return search.counters().stream().mapToDouble(Counter::count).sum();
     }
 
+    /** Cloud messages the sinks handed to the bridge: first deliveries and redeliveries. */
+    public double downstreamHandedOver() {
+        return count("edgebridge.messages.received", "direction", "downstream")
+                + count("edgebridge.messages.redelivered", "direction", "downstream");
+    }
+
+    /** Whether sink {@code name} reports a connection now (its {@code edgebridge.sink.connected} gauge). */
+    public boolean sinkConnected(String name) {
+        var gauge = registry.find("edgebridge.sink.connected").tag("sink", name).gauge();
+        return gauge != null && gauge.value() == 1;
+    }
+
     @Override
     public void close() {
         bridge.stop();

@@ -186,11 +186,12 @@ final class NettyMqttLink implements MqttLink {
     public CompletableFuture<Void> publish(OutgoingMessage message) {
         // Refused here, before it could reach the wire: a malformed packet costs the whole connection,
         // and an unacknowledged one is sent again after every reconnect.
-        Optional<String> problem = PublishPacket.problem(message, v5);
+        long size = PublishPacket.size(message, v5);
+        Optional<String> problem = PublishPacket.problem(message, v5, size);
         if (problem.isPresent()) {
             return CompletableFuture.failedFuture(new InvalidPublishException(problem.get()));
         }
-        Flight flight = new Flight(message, PublishPacket.size(message, v5));
+        Flight flight = new Flight(message, size);
         submit(() -> enqueue(flight));
         return flight.done;
     }

@@ -70,6 +70,11 @@ final class PublishPacket {
      * Properties count only on MQTT 5 (they are left out on a 3.1.1 link).
      */
     static Optional<String> problem(OutgoingMessage message, boolean v5) {
+        return problem(message, v5, size(message, v5));
+    }
+
+    /** The same, for a message whose {@link #size} is known already (the link computes it once per publish). */
+    static Optional<String> problem(OutgoingMessage message, boolean v5, long size) {
         Optional<String> topic = topicProblem(message.topic());
         if (topic.isPresent()) {
             return topic;
@@ -102,7 +107,7 @@ final class PublishPacket {
                         + " bytes is longer than MQTT's " + MAX_FIELD_BYTES);
             }
         }
-        if (remainingLength(message, v5) > MAX_REMAINING_LENGTH) {
+        if (remainingOf(size) > MAX_REMAINING_LENGTH) {
             return Optional.of("a packet of more than " + MAX_REMAINING_LENGTH + " bytes (MQTT's limit)");
         }
         return Optional.empty();
@@ -112,13 +117,7 @@ final class PublishPacket {
         if (topic.isEmpty()) {
             return Optional.of("topic is empty");
         }
-        for (int i = 0; i < topic.length(); i++) {
-            char c = topic.charAt(i);
-            if (c == '+' || c == '#') {
-                return Optional.of("topic contains the wildcard '" + c + "'");
-            }
-        }
-        return stringProblem(topic).map(p -> "topic " + p);
+        return check(topic, true).map(p -> "topic " + p);
     }
 
     /**
@@ -126,18 +125,33 @@ final class PublishPacket {
      * a lone surrogate (which has no UTF-8 encoding), both of which make a malformed packet.
      */
     static Optional<String> stringProblem(String s) {
+        return check(s, false);
+    }
+
+    /** One pass over {@code s}: its characters, its UTF-8 length, and (for a topic) wildcards. */
+    private static Optional<String> check(String s, boolean topic) {
+        long bytes = 0;
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
-            if (c == 0) {
-                return Optional.of("contains U+0000 (NUL)");
-            }
-            if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+            if (c < 0x80) {
+                if (c == 0) {
+                    return Optional.of("contains U+0000 (NUL)");
+                }
+                if (topic && (c == '+' || c == '#')) {
+                    return Optional.of("contains the wildcard '" + c + "'");
+                }
+                bytes++;
+            } else if (c < 0x800) {
+                bytes += 2;
+            } else if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                bytes += 4;
                 i++;
             } else if (Character.isSurrogate(c)) {
                 return Optional.of("is not valid Unicode (a lone surrogate at index " + i + ")");
+            } else {
+                bytes += 3;
             }
         }
-        long bytes = utf8Length(s);
         if (bytes > MAX_FIELD_BYTES) {
             return Optional.of("is " + bytes + " UTF-8 bytes, longer than MQTT's " + MAX_FIELD_BYTES);
         }
@@ -189,6 +203,16 @@ final class PublishPacket {
             }
         }
         return bytes;
+    }
+
+    /** The remaining length of a packet of {@code size} bytes (fixed header: one byte and the length's). */
+    private static long remainingOf(long size) {
+        for (int k = 1; k < 4; k++) {
+            if (varIntBytes(size - 1 - k) == k) {
+                return size - 1 - k;
+            }
+        }
+        return size - 5;
     }
 
     private static int varIntBytes(long value) {

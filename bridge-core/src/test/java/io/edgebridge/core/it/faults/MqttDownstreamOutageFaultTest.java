@@ -72,10 +72,10 @@ class MqttDownstreamOutageFaultTest {
             java.util.concurrent.atomic.AtomicReference<Double> last = new java.util.concurrent.atomic.AtomicReference<>(-1.0);
             await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(10))
                     .until(() -> {
-                        double now = handedOver(bridge);
+                        double now = bridge.downstreamHandedOver();
                         return last.getAndSet(now) == now;
                     });
-            double handedOver = handedOver(bridge);
+            double handedOver = bridge.downstreamHandedOver();
             double receivedBefore = bridge.count("edgebridge.messages.received", "direction", "downstream");
 
             try (LogCapture logs = LogCapture.start()) {
@@ -88,14 +88,14 @@ class MqttDownstreamOutageFaultTest {
                 }
                 operator.drain(30, TimeUnit.SECONDS);
                 double before = handedOver;
-                await().atMost(Duration.ofSeconds(20)).until(() -> handedOver(bridge) >= before + COMMANDS);
+                await().atMost(Duration.ofSeconds(20)).until(() -> bridge.downstreamHandedOver() >= before + COMMANDS);
                 for (int cut = 1; cut <= CLOUD_RECONNECTS; cut++) {
                     link.cut();
-                    await().atMost(Duration.ofSeconds(10)).until(() -> !sinkConnected(bridge));
+                    await().atMost(Duration.ofSeconds(10)).until(() -> !bridge.sinkConnected("cloud"));
                     link.restore();
                     double expected = before + COMMANDS * (cut + 1L);
                     // The resumed session redelivers every unacknowledged command.
-                    await().atMost(Duration.ofSeconds(20)).until(() -> handedOver(bridge) >= expected);
+                    await().atMost(Duration.ofSeconds(20)).until(() -> bridge.downstreamHandedOver() >= expected);
                 }
 
                 long backAt = System.nanoTime();
@@ -120,16 +120,5 @@ class MqttDownstreamOutageFaultTest {
                         .as("received counts each command once").isEqualTo(receivedBefore + COMMANDS);
             }
         }
-    }
-
-    /** Deliveries the sink handed to the bridge: first deliveries and redeliveries. */
-    private static double handedOver(TestBridge bridge) {
-        return bridge.count("edgebridge.messages.received", "direction", "downstream")
-                + bridge.count("edgebridge.messages.redelivered", "direction", "downstream");
-    }
-
-    private static boolean sinkConnected(TestBridge bridge) {
-        var gauge = bridge.registry().find("edgebridge.sink.connected").tag("sink", "cloud").gauge();
-        return gauge != null && gauge.value() == 1;
     }
 }

@@ -1,9 +1,11 @@
 package io.edgebridge.core.it.faults;
 
 import com.hivemq.client.mqtt.MqttClient;
+import com.hivemq.client.mqtt.MqttClientState;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -90,6 +92,26 @@ final class ReconnectingDevices implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    /**
+     * Waits until every connection is up again. A publish handed to a client that is still
+     * reconnecting is held, and failed when the new broker has no session for it (an in-memory
+     * broker after a restart), so a phase that should reach the restarted bridge waits for this.
+     */
+    void awaitConnected(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!clients.stream().allMatch(c -> c.getState() == MqttClientState.CONNECTED)) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("devices not reconnected within " + timeout);
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted", e);
+            }
         }
     }
 
