@@ -6,7 +6,7 @@ import io.edgebridge.config.RateLimit;
 import io.edgebridge.config.SinkConfig;
 import io.edgebridge.config.TemplateScope;
 import io.edgebridge.config.template.Template;
-import io.edgebridge.config.tls.CertificateFiles;
+import io.edgebridge.config.CertificateFiles;
 import io.edgebridge.core.api.Sink;
 import io.edgebridge.core.api.SinkContext;
 import io.edgebridge.core.api.SinkFactory;

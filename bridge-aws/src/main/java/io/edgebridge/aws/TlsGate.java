@@ -1,7 +1,7 @@
 package io.edgebridge.aws;
 
 import io.edgebridge.config.Backoff;
-import io.edgebridge.core.internal.BackoffDelays;
+import io.edgebridge.core.support.BackoffDelays;
 import io.edgebridge.core.support.LogLimit;
 import io.edgebridge.core.support.TlsFault;
 import io.edgebridge.core.support.TlsProbe;

@@ -25,7 +25,7 @@ import io.edgebridge.core.support.LogLimit;
 import io.edgebridge.core.api.OutboundMessage;
 import io.edgebridge.core.api.Sink;
 import io.edgebridge.core.api.SinkContext;
-import io.edgebridge.core.internal.BackoffDelays;
+import io.edgebridge.core.support.BackoffDelays;
 import io.micrometer.core.instrument.Counter;
 import java.security.GeneralSecurityException;
 import java.util.LinkedHashMap;

@@ -9,7 +9,7 @@ import io.edgebridge.config.Secret;
 import io.edgebridge.config.SinkConfig;
 import io.edgebridge.config.TemplateScope;
 import io.edgebridge.config.template.Template;
-import io.edgebridge.config.tls.CertificateFiles;
+import io.edgebridge.config.CertificateFiles;
 import io.edgebridge.config.template.TemplateSyntaxException;
 import io.edgebridge.config.template.Topics;
 import io.edgebridge.core.api.Sink;

@@ -1,6 +1,6 @@
 package io.edgebridge.azure;
 
-import io.edgebridge.core.internal.mqtt.PemTls;
+import io.edgebridge.core.support.PemTls;
 import java.io.IOException;
 import java.security.GeneralSecurityException;
 import java.util.Optional;

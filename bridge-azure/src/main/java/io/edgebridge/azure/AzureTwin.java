@@ -13,7 +13,7 @@ import io.edgebridge.core.api.ConfigControl.ConfigState;
 import io.edgebridge.core.api.ConfigControl.DirectionTotals;
 import io.edgebridge.core.api.ConfigControl.RoutesChange;
 import io.edgebridge.core.api.ConfigControl.Totals;
-import io.edgebridge.core.internal.EdgeBridgeVersion;
+import io.edgebridge.core.support.EdgeBridgeVersion;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.List;

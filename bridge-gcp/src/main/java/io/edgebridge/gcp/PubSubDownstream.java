@@ -10,7 +10,7 @@ import io.edgebridge.config.Backoff;
 import io.edgebridge.config.template.CloudTopic;
 import io.edgebridge.core.api.DownstreamHandler;
 import io.edgebridge.core.api.InboundMessage;
-import io.edgebridge.core.internal.BackoffDelays;
+import io.edgebridge.core.support.BackoffDelays;
 import io.edgebridge.core.support.LogLimit;
 import io.edgebridge.gcp.GcpPubSubOptions.Downstream;
 import io.micrometer.core.instrument.Counter;

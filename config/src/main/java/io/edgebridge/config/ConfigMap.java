@@ -1,7 +1,6 @@
 package io.edgebridge.config;
 
 import io.edgebridge.config.template.Template;
-import io.edgebridge.config.tls.CertificateFiles;
 import io.edgebridge.config.tls.TlsFileCheck;
 import java.net.URI;
 import java.nio.file.Path;

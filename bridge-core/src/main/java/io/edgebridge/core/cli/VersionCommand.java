@@ -1,6 +1,6 @@
 package io.edgebridge.core.cli;
 
-import io.edgebridge.core.internal.EdgeBridgeVersion;
+import io.edgebridge.core.support.EdgeBridgeVersion;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;

@@ -9,6 +9,7 @@ import io.edgebridge.config.SinkConfig;
 import io.edgebridge.core.api.Sink;
 import io.edgebridge.core.api.SinkFactory;
 import io.edgebridge.core.internal.admin.AdminServer;
+import io.edgebridge.core.internal.admin.AdminView;
 import io.edgebridge.core.internal.delivery.DeadLetters;
 import io.edgebridge.core.internal.delivery.DownstreamRouter;
 import io.edgebridge.core.internal.delivery.SinkPump;
@@ -57,7 +58,7 @@ import org.slf4j.LoggerFactory;
  * downstream source, health checks and the admin server. {@link #start()} and {@link #stop()} each
  * run once; {@link #apply} changes the running bridge to a new configuration in between.
  */
-public final class Bridge {
+public final class Bridge implements AdminView {
 
     private static final Logger log = LoggerFactory.getLogger(Bridge.class);
 
@@ -689,6 +690,7 @@ public final class Bridge {
         return terminated;
     }
 
+    @Override
     public BridgeMetrics metrics() {
         return metrics;
     }
@@ -703,6 +705,7 @@ public final class Bridge {
     }
 
     /** When the bridge finished starting (or was created, before that). */
+    @Override
     public Instant startedAt() {
         return startedAt;
     }
@@ -726,6 +729,7 @@ public final class Bridge {
         return Collections.unmodifiableMap(view);
     }
 
+    @Override
     public HealthMonitor health() {
         return health;
     }
@@ -748,11 +752,11 @@ public final class Bridge {
     }
 
     /** The configuration running now (after reloads, with the sections that need a restart as started). */
+    @Override
     public BridgeConfig config() {
         return config;
     }
 
-    /** 1 for the configuration the bridge started with, incremented by every applied reload. */
     /** The running configuration as sinks see it ({@link io.edgebridge.core.api.SinkContext#config()}). */
     public io.edgebridge.core.api.ConfigControl configControl() {
         return control;
@@ -762,15 +766,19 @@ public final class Bridge {
         return control;
     }
 
+    /** 1 for the configuration the bridge started with, incremented by every applied reload. */
+    @Override
     public int configVersion() {
         return configVersion;
     }
 
     /** When the running configuration was applied. */
+    @Override
     public Instant configLoadedAt() {
         return configLoadedAt;
     }
 
+    @Override
     public Spool spool() {
         return spool;
     }

@@ -1,6 +1,6 @@
 package io.edgebridge.core.support;
 
-import io.edgebridge.core.internal.mqtt.PemTls;
+import io.edgebridge.core.support.PemTls;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.edgebridge.core.internal.EdgeBridgeVersion;
+import io.edgebridge.core.support.EdgeBridgeVersion;
 import io.edgebridge.core.testing.AdminClient;
 import io.edgebridge.core.testing.Configs;
 import io.edgebridge.core.testing.Ports;

@@ -7,7 +7,7 @@ import io.edgebridge.config.ListenerTls;
 import io.edgebridge.config.Location;
 import io.edgebridge.config.PermissionRule;
 import io.edgebridge.config.Secret;
-import io.edgebridge.config.tls.CertificateFiles;
+import io.edgebridge.config.CertificateFiles;
 import io.edgebridge.config.auth.PasswordFile;
 import io.edgebridge.config.auth.PermissionFilter;
 import io.edgebridge.config.template.TemplateSyntaxException;

@@ -5,7 +5,7 @@ import io.edgebridge.config.MqttEndpointConfig;
 import io.edgebridge.config.MqttEndpointConfig.MqttVersion;
 import io.edgebridge.config.Secret;
 import io.edgebridge.config.TlsConfig;
-import io.edgebridge.config.tls.CertificateFiles;
+import io.edgebridge.config.CertificateFiles;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;

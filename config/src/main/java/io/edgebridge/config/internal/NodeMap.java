@@ -7,7 +7,7 @@ import io.edgebridge.config.MqttEndpointConfig;
 import io.edgebridge.config.Secret;
 import io.edgebridge.config.TemplateScope;
 import io.edgebridge.config.template.Template;
-import io.edgebridge.config.tls.CertificateFiles;
+import io.edgebridge.config.CertificateFiles;
 import io.edgebridge.config.tls.TlsFileCheck;
 import java.net.URI;
 import java.nio.file.Path;

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.edgebridge.core.internal.Bridge;
 import io.edgebridge.core.internal.health.HealthReport;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
@@ -30,11 +29,11 @@ final class AdminEndpoints {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final Bridge bridge;
+    private final AdminView bridge;
     private final Optional<PrometheusMeterRegistry> prometheus;
     private final StatusDocument status;
 
-    AdminEndpoints(Bridge bridge) {
+    AdminEndpoints(AdminView bridge) {
         this.bridge = bridge;
         this.prometheus = prometheus(bridge.metrics().registry());
         this.status = new StatusDocument(bridge);

@@ -1,7 +1,6 @@
 package io.edgebridge.core.internal.admin;
 
 import io.edgebridge.config.AdminConfig;
-import io.edgebridge.core.internal.Bridge;
 import io.edgebridge.core.internal.stats.BridgeMetrics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Meter;
@@ -108,11 +107,11 @@ public final class AdminServer implements AutoCloseable {
     }
 
     /** Starts serving {@code bridge}'s endpoints; fails when the address cannot be bound. */
-    public static AdminServer start(AdminConfig config, Bridge bridge) {
+    public static AdminServer start(AdminConfig config, AdminView bridge) {
         return start(config, bridge, Limits.DEFAULT);
     }
 
-    static AdminServer start(AdminConfig config, Bridge bridge, Limits limits) {
+    static AdminServer start(AdminConfig config, AdminView bridge, Limits limits) {
         AdminServer server = new AdminServer(config, new AdminEndpoints(bridge), bridge.metrics(), limits);
         log.atInfo().addKeyValue("address", server.address.getHostString()).addKeyValue("port", server.port())
                 .log("admin server listening on {}:{} (/metrics, /health/live, /health/ready, /status)",

@@ -5,8 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.edgebridge.config.BridgeConfig;
 import io.edgebridge.config.Direction;
 import io.edgebridge.config.RouteConfig;
-import io.edgebridge.core.internal.Bridge;
-import io.edgebridge.core.internal.EdgeBridgeVersion;
+import io.edgebridge.core.support.EdgeBridgeVersion;
 import io.edgebridge.core.internal.health.HealthReport;
 import io.edgebridge.core.internal.health.SinkHealth;
 import io.edgebridge.core.internal.spool.Spool;
@@ -23,9 +22,9 @@ final class StatusDocument {
 
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
-    private final Bridge bridge;
+    private final AdminView bridge;
 
-    StatusDocument(Bridge bridge) {
+    StatusDocument(AdminView bridge) {
         this.bridge = bridge;
     }
 

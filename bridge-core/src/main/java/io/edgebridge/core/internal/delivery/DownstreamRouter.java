@@ -6,7 +6,7 @@ import io.edgebridge.config.template.Topics;
 import io.edgebridge.core.api.DownstreamHandler;
 import io.edgebridge.core.api.InboundMessage;
 import io.edgebridge.core.api.RequestOutcome;
-import io.edgebridge.core.internal.BackoffDelays;
+import io.edgebridge.core.support.BackoffDelays;
 import io.edgebridge.core.internal.local.LocalBroker;
 import io.edgebridge.core.internal.local.LocalRequestTimeoutException;
 import io.edgebridge.core.internal.mqtt.InvalidPublishException;

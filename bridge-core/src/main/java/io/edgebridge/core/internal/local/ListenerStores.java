@@ -1,7 +1,7 @@
 package io.edgebridge.core.internal.local;
 
 import io.edgebridge.config.ListenerTls;
-import io.edgebridge.core.internal.mqtt.PemTls;
+import io.edgebridge.core.support.PemTls;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.FileSystems;

@@ -1,5 +1,6 @@
 package io.edgebridge.core.internal.mqtt;
 
+import io.edgebridge.core.support.PemTls;
 import io.edgebridge.config.MqttEndpointConfig;
 import io.edgebridge.config.TlsConfig;
 import io.micrometer.core.instrument.Tags;

@@ -2,8 +2,8 @@ package io.edgebridge.core.internal.mqtt;
 
 import io.edgebridge.config.MqttEndpointConfig;
 import io.edgebridge.config.TlsConfig;
-import io.edgebridge.core.internal.BackoffDelays;
-import io.edgebridge.core.internal.SerialInbox;
+import io.edgebridge.core.support.BackoffDelays;
+import io.edgebridge.core.internal.util.SerialInbox;
 import io.edgebridge.core.support.LogLimit;
 import io.edgebridge.core.support.TlsFault;
 import io.edgebridge.core.support.TlsFaults;

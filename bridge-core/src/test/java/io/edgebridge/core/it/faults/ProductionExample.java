@@ -4,7 +4,7 @@ import com.hivemq.client.mqtt.MqttClientSslConfig;
 import io.edgebridge.config.TlsConfig;
 import io.edgebridge.config.auth.PasswordFile;
 import io.edgebridge.core.internal.local.auth.PasswordHashing;
-import io.edgebridge.core.internal.mqtt.PemTls;
+import io.edgebridge.core.support.PemTls;
 import io.edgebridge.core.testing.Ports;
 import io.edgebridge.core.testing.TestCertificates;
 import java.io.IOException;

@@ -8,7 +8,7 @@ import com.hivemq.client.mqtt.MqttClient;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import io.edgebridge.config.TlsConfig;
-import io.edgebridge.core.internal.mqtt.PemTls;
+import io.edgebridge.core.support.PemTls;
 import io.edgebridge.core.testing.Ports;
 import io.edgebridge.core.testing.TestBridge;
 import io.edgebridge.core.testing.TestCertificates;

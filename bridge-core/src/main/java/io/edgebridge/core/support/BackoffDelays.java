@@ -1,4 +1,4 @@
-package io.edgebridge.core.internal;
+package io.edgebridge.core.support;
 
 import io.edgebridge.config.Backoff;
 import java.util.concurrent.ThreadLocalRandom;

@@ -1,4 +1,4 @@
-package io.edgebridge.core.internal;
+package io.edgebridge.core.support;
 
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,4 +1,4 @@
-package io.edgebridge.core.internal;
+package io.edgebridge.core.internal.util;
 
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;

@@ -1,4 +1,4 @@
-package io.edgebridge.core.internal.mqtt;
+package io.edgebridge.core.support;
 
 import io.edgebridge.config.Secret;
 import io.edgebridge.config.TlsConfig;

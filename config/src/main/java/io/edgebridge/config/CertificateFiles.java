@@ -1,4 +1,4 @@
-package io.edgebridge.config.tls;
+package io.edgebridge.config;
 
 import java.nio.file.Path;
 
