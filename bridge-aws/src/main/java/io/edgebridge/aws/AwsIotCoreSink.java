@@ -9,6 +9,7 @@ import io.edgebridge.core.api.OutboundMessage;
 import io.edgebridge.core.api.Sink;
 import io.edgebridge.core.api.SinkContext;
 import io.edgebridge.config.tls.TlsFileCheck;
+import io.edgebridge.core.support.Futures;
 import io.edgebridge.core.support.LogLimit;
 import io.edgebridge.core.support.TlsProbe;
 import java.io.IOException;
@@ -20,7 +21,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledFuture;
@@ -394,7 +394,7 @@ final class AwsIotCoreSink implements Sink {
     }
 
     static DeliveryException classify(Throwable error) {
-        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        Throwable cause = Futures.unwrap(error);
         if (cause instanceof DeliveryException d) {
             return d;
         }
@@ -533,8 +533,7 @@ final class AwsIotCoreSink implements Sink {
             }
             subscribed.whenComplete((subAck, error) -> {
                 if (error != null) {
-                    Throwable cause = error instanceof CompletionException && error.getCause() != null
-                            ? error.getCause() : error;
+                    Throwable cause = Futures.unwrap(error);
                     log.atError().addKeyValue("sink", name).addKeyValue("filters", f)
                             .log("downstream subscription failed: {}", cause instanceof RuntimeException re
                                     ? crtReason(re) : cause.toString());

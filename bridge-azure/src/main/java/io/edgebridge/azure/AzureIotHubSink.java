@@ -15,6 +15,7 @@ import com.microsoft.azure.sdk.iot.device.transport.IotHubConnectionStatus;
 import io.edgebridge.config.template.CloudTopic;
 import io.edgebridge.azure.AzureIotHubOptions.Mode;
 import io.edgebridge.core.api.DeliveryException;
+import io.edgebridge.core.support.Futures;
 import io.edgebridge.core.support.LogLimit;
 import io.edgebridge.core.support.TlsFault;
 import io.edgebridge.core.support.TlsFaults;
@@ -435,7 +436,7 @@ final class AzureIotHubSink implements Sink {
             return abandon(message, "the local broker did not acknowledge within " + options.c2dTimeout()
                     + "; the bridge keeps the message and publishes it when the local broker is back");
         } catch (ExecutionException | RuntimeException e) {
-            Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
+            Throwable cause = Futures.unwrap(e);
             return abandon(message, cause.toString());
         }
     }

@@ -29,6 +29,7 @@ import io.edgebridge.core.internal.spool.Spool;
 import io.edgebridge.core.internal.stats.BridgeMeter;
 import io.edgebridge.core.internal.stats.BridgeMetrics;
 import io.edgebridge.core.internal.stats.StatsLog;
+import io.edgebridge.core.support.Futures;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
@@ -481,11 +482,7 @@ public final class Bridge implements AdminView {
     }
 
     private static String rootMessage(Throwable e) {
-        Throwable t = e;
-        while ((t instanceof java.util.concurrent.ExecutionException || t instanceof java.util.concurrent.CompletionException)
-                && t.getCause() != null) {
-            t = t.getCause();
-        }
+        Throwable t = Futures.unwrap(e);
         return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
     }
 

@@ -13,6 +13,7 @@ import io.edgebridge.core.internal.mqtt.PublishRejectedException;
 import io.edgebridge.core.internal.route.CompiledTemplate;
 import io.edgebridge.core.internal.route.RenderContext;
 import io.edgebridge.core.internal.spool.SpoolEntry;
+import io.edgebridge.core.support.Futures;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -98,7 +99,7 @@ public final class DeadLetters {
                     if (error == null) {
                         return CompletableFuture.<Void>completedFuture(null);
                     }
-                    if (unwrap(error) instanceof PacketTooLargeException tooLarge && entry.payload().length > 0) {
+                    if (Futures.unwrap(error) instanceof PacketTooLargeException tooLarge && entry.payload().length > 0) {
                         Map<String, String> without = new LinkedHashMap<>(properties);
                         without.put(PAYLOAD_OMITTED, entry.payload().length + " bytes: with it the dead letter ("
                                 + tooLarge.size() + " bytes) exceeds the local broker's maximum packet size ("
@@ -121,7 +122,7 @@ public final class DeadLetters {
      * cannot take) are classified as for any publish; anything else (disconnected, not started) passes.
      */
     static DeliveryException classify(Throwable error) {
-        Throwable cause = unwrap(error);
+        Throwable cause = Futures.unwrap(error);
         if (cause instanceof DeliveryException d) {
             return d;
         }
@@ -133,11 +134,4 @@ public final class DeadLetters {
                 + (cause.getMessage() == null ? "" : ": " + cause.getMessage()));
     }
 
-    private static Throwable unwrap(Throwable error) {
-        Throwable t = error;
-        while (t instanceof CompletionException && t.getCause() != null) {
-            t = t.getCause();
-        }
-        return t;
-    }
 }

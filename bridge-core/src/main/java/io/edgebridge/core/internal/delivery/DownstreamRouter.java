@@ -14,6 +14,7 @@ import io.edgebridge.core.internal.mqtt.PacketTooLargeException;
 import io.edgebridge.core.internal.mqtt.PublishRejectedException;
 import io.edgebridge.core.internal.route.CompiledDownstreamRoute;
 import io.edgebridge.core.internal.stats.BridgeMetrics;
+import io.edgebridge.core.support.Futures;
 import io.edgebridge.core.support.LogLimit;
 import io.micrometer.core.instrument.Counter;
 import java.time.Duration;
@@ -21,7 +22,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -143,7 +143,7 @@ public final class DownstreamRouter implements DownstreamHandler {
                 return; // already ended, and remembered as given up
             }
             deliveries.ended(delivery, error == null);
-            delivery.finish(error == null ? null : unwrap(error));
+            delivery.finish(error == null ? null : Futures.unwrap(error));
         });
         return stage;
     }
@@ -188,7 +188,7 @@ public final class DownstreamRouter implements DownstreamHandler {
                         Math.max(0, System.currentTimeMillis() - receivedAt), TimeUnit.MILLISECONDS);
                 return CompletableFuture.<Void>completedFuture(null);
             }
-            Throwable cause = unwrap(error);
+            Throwable cause = Futures.unwrap(error);
             if (delivery.abandoned()) {
                 return CompletableFuture.<Void>failedFuture(cause); // withdrawn: not a failure of the broker
             }
@@ -280,7 +280,7 @@ public final class DownstreamRouter implements DownstreamHandler {
                             return (RequestOutcome) new RequestOutcome.Answered(response.payload(),
                                     response.userProperties(), response.contentType());
                         }
-                        Throwable cause = unwrap(error);
+                        Throwable cause = Futures.unwrap(error);
                         if (cause instanceof LocalRequestTimeoutException) {
                             timedOut.increment();
                             return new RequestOutcome.TimedOut(timeout);
@@ -309,9 +309,5 @@ public final class DownstreamRouter implements DownstreamHandler {
             deliveries.ended(delivery, false);
             delivery.finish(stopping);
         }
-    }
-
-    private static Throwable unwrap(Throwable error) {
-        return error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
     }
 }

@@ -16,6 +16,7 @@ import io.edgebridge.core.internal.spool.DropReason;
 import io.edgebridge.core.internal.spool.Spool;
 import io.edgebridge.core.internal.spool.SpoolEntry;
 import io.edgebridge.core.internal.stats.BridgeMetrics;
+import io.edgebridge.core.support.Futures;
 import io.edgebridge.core.support.LogLimit;
 import io.micrometer.core.instrument.Counter;
 import java.time.Duration;
@@ -27,7 +28,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -474,7 +474,7 @@ public final class SinkPump {
             }
             complete(send.delivery);
         } else {
-            Throwable cause = unwrap(error);
+            Throwable cause = Futures.unwrap(error);
             DeliveryException.Disposition disposition;
             String reason;
             if (cause instanceof DeliveryException de) {
@@ -653,14 +653,6 @@ public final class SinkPump {
         inbox.submit(task);
     }
 
-    private static Throwable unwrap(Throwable error) {
-        Throwable t = error;
-        while ((t instanceof CompletionException || t instanceof java.util.concurrent.ExecutionException)
-                && t.getCause() != null) {
-            t = t.getCause();
-        }
-        return t;
-    }
 
     // ------------------------------------------------------------------ drops
 

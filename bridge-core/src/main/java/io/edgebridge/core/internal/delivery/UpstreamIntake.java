@@ -7,6 +7,7 @@ import io.edgebridge.core.internal.route.RouteTable;
 import io.edgebridge.core.internal.spool.Spool;
 import io.edgebridge.core.internal.spool.SpoolException;
 import io.edgebridge.core.internal.spool.SpoolFullException;
+import io.edgebridge.core.support.Futures;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -77,7 +78,7 @@ public final class UpstreamIntake implements Intake {
             if (error == null) {
                 return null;
             }
-            Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+            Throwable cause = Futures.unwrap(error);
             if (cause instanceof SpoolFullException) {
                 for (CompiledRoute route : matched) {
                     route.refused().increment();

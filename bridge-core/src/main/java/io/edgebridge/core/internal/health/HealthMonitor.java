@@ -4,6 +4,7 @@ import io.edgebridge.config.ProbeConfig;
 import io.edgebridge.core.api.OutboundMessage;
 import io.edgebridge.core.api.Sink;
 import io.edgebridge.core.internal.stats.BridgeMetrics;
+import io.edgebridge.core.support.Futures;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -13,7 +14,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -219,7 +219,7 @@ public final class HealthMonitor {
                 watch.inFlight = null;
             }
         } else if (!probe.settled) {
-            Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+            Throwable cause = Futures.unwrap(error);
             settle(name, watch, probe, cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage());
         }
     }

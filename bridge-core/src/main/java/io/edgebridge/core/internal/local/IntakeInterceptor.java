@@ -10,10 +10,10 @@ import com.hivemq.extension.sdk.api.packets.publish.AckReasonCode;
 import com.hivemq.extension.sdk.api.packets.publish.PublishPacket;
 import io.edgebridge.core.internal.spool.SpoolFullException;
 import io.edgebridge.core.internal.spool.SpoolUnwritableException;
+import io.edgebridge.core.support.Futures;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 
 /**
  * In-process intake from the embedded broker: every inbound PUBLISH passes through here before
@@ -60,7 +60,7 @@ final class IntakeInterceptor implements PublishInboundInterceptor {
                 AckReasonCode.UNSPECIFIED_ERROR, "bridge spool did not answer in time");
         accepted.whenComplete((ok, error) -> {
             if (error != null) {
-                Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+                Throwable cause = Futures.unwrap(error);
                 if (cause instanceof SpoolFullException) {
                     refuse(async.getOutput(), qos, AckReasonCode.QUOTA_EXCEEDED, "bridge spool is full");
                 } else if (cause instanceof SpoolUnwritableException) {

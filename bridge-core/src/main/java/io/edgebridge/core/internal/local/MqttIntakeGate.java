@@ -8,6 +8,7 @@ import com.hivemq.extension.sdk.api.interceptor.publish.parameter.PublishInbound
 import com.hivemq.extension.sdk.api.packets.general.Qos;
 import com.hivemq.extension.sdk.api.packets.publish.AckReasonCode;
 import com.hivemq.extension.sdk.api.packets.publish.PublishPacket;
+import io.edgebridge.core.support.Futures;
 import io.edgebridge.core.support.LogLimit;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -81,8 +82,7 @@ final class MqttIntakeGate implements PublishInboundInterceptor {
                 AckReasonCode.UNSPECIFIED_ERROR, "bridge did not take the message in time");
         admitted.orTimeout(MAX_WAIT.toMillis(), TimeUnit.MILLISECONDS).whenComplete((ok, error) -> {
             if (error != null) {
-                refuse(async.getOutput(), error instanceof CompletionException && error.getCause() != null
-                        ? error.getCause() : error);
+                refuse(async.getOutput(), Futures.unwrap(error));
             }
             async.resume();
         });
@@ -109,7 +109,7 @@ final class MqttIntakeGate implements PublishInboundInterceptor {
             failed.join();
             return new IllegalStateException("not failed");
         } catch (CompletionException e) {
-            return e.getCause() != null ? e.getCause() : e;
+            return Futures.unwrap(e);
         }
     }
 }

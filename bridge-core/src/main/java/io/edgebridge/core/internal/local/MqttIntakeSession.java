@@ -7,6 +7,7 @@ import io.edgebridge.core.internal.mqtt.MqttLink;
 import io.edgebridge.core.internal.mqtt.OutgoingMessage;
 import io.edgebridge.core.internal.spool.SpoolFullException;
 import io.edgebridge.core.internal.spool.SpoolUnwritableException;
+import io.edgebridge.core.support.Futures;
 import io.edgebridge.core.support.LogLimit;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -16,7 +17,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -144,8 +144,7 @@ final class MqttIntakeSession {
                         acknowledge.run();
                         return;
                     }
-                    Throwable cause = error instanceof CompletionException && error.getCause() != null
-                            ? error.getCause() : error;
+                    Throwable cause = Futures.unwrap(error);
                     if (cause instanceof SpoolFullException) {
                         // refuse-new: the broker cannot be told "no"; the message is dropped and counted.
                         acknowledge.run();
@@ -253,8 +252,7 @@ final class MqttIntakeSession {
                         Optional.empty(), Optional.of(responseTopic), Optional.of(correlation))))
                 .whenComplete((v, e) -> {
                     if (e != null) {
-                        response.completeExceptionally(e instanceof CompletionException && e.getCause() != null
-                                ? e.getCause() : e);
+                        response.completeExceptionally(Futures.unwrap(e));
                     }
                 });
         return response;

@@ -2,7 +2,7 @@ package io.edgebridge.core.internal.mqtt;
 
 import io.edgebridge.core.api.DeliveryException;
 import io.edgebridge.core.api.DeliveryException.Disposition;
-import java.util.concurrent.CompletionException;
+import io.edgebridge.core.support.Futures;
 
 /**
  * What a failed {@link MqttLink#publish} means for the message: the same answer for a cloud broker
@@ -14,7 +14,7 @@ public final class PublishFailures {
     }
 
     public static DeliveryException classify(Throwable error) {
-        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        Throwable cause = Futures.unwrap(error);
         if (cause instanceof DeliveryException d) {
             return d;
         }

@@ -6,6 +6,7 @@ import io.edgebridge.core.api.DeliveryException.Disposition;
 import io.edgebridge.core.api.OutboundMessage;
 import io.edgebridge.core.api.Sink;
 import io.edgebridge.core.internal.stats.BridgeMetrics;
+import io.edgebridge.core.support.Futures;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
@@ -14,7 +15,6 @@ import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -157,7 +157,7 @@ public final class FailoverSink implements Sink {
     }
 
     private void onResult(int member, CompletableFuture<Void> result, Throwable error) {
-        Throwable cause = unwrap(error);
+        Throwable cause = Futures.unwrap(error);
         List<CompletableFuture<Void>> handBack = List.of();
         synchronized (lock) {
             if (!open.get(member).remove(result)) {
@@ -330,11 +330,4 @@ public final class FailoverSink implements Sink {
         return CompletableFuture.completedFuture(null);
     }
 
-    private static Throwable unwrap(Throwable error) {
-        Throwable t = error;
-        while (t instanceof CompletionException && t.getCause() != null) {
-            t = t.getCause();
-        }
-        return t;
-    }
 }
