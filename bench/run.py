@@ -108,7 +108,7 @@ class Mosquitto:
 class EdgeBridge:
     """The fat jar as an operator runs it; the local broker is embedded or an external Mosquitto."""
 
-    def __init__(self, workdir, name, jvm_opts, qos, cloud_port, local_uri=None, intake="extension"):
+    def __init__(self, workdir, name, jvm_opts, qos, cloud_port, local_uri=None, intake="extension", jar=JAR):
         self.dir = os.path.join(workdir, name)
         os.makedirs(self.dir, exist_ok=True)
         if local_uri is None:
@@ -134,7 +134,7 @@ routes:
     qos: {qos}
 """)
         self.log = os.path.join(self.dir, "bridge.log")
-        cmd = ["java"] + jvm_opts.split() + ["-jar", JAR, "run", "--config", config]
+        cmd = ["java"] + jvm_opts.split() + ["-jar", jar, "run", "--config", config]
         self.proc = subprocess.Popen(cmd, stdout=open(self.log, "w"), stderr=subprocess.STDOUT)
         deadline = time.time() + 90
         while True:
@@ -168,6 +168,9 @@ class Setup:
 
     def __init__(self, kind, workdir, qos, args):
         self.kind = kind
+        # "<contender>@baseline" runs the same set-up with the jar given by --baseline-jar.
+        kind, _, variant = kind.partition("@")
+        jar = args.baseline_jar if variant == "baseline" else JAR
         self.parts = []
         self.bridge = None
         if kind == "direct":
@@ -192,12 +195,12 @@ bridge_protocol_version mqttv311
             if kind == "edgebridge-external":
                 local = self._own(Mosquitto(workdir, "local"))
                 self.bridge = self._own(EdgeBridge(workdir, "edgebridge", args.jvm_opts, qos, cloud.port,
-                                                   local_uri=f"mqtt://127.0.0.1:{local.port}"))
+                                                   local_uri=f"mqtt://127.0.0.1:{local.port}", jar=jar))
                 self.publish_port = local.port
             else:
                 intake = "mqtt" if kind == "edgebridge-embedded-mqtt-intake" else "extension"
                 self.bridge = self._own(EdgeBridge(workdir, "edgebridge", args.jvm_opts, qos, cloud.port,
-                                                   intake=intake))
+                                                   intake=intake, jar=jar))
                 self.publish_port = self.bridge.port
             self.subscribe_port, self.topic = cloud.port, "cloud/#"
             self.pid = self.bridge.proc.pid
@@ -313,12 +316,17 @@ def main():
                         help="how every Mosquitto in the run is configured (default: %(default)s; see MOSQUITTO_CONFIGS)")
     parser.add_argument("--fail-on-loss", action="store_true",
                         help="exit 1 if any QoS 1 run lost a message (CI's smoke uses it)")
+    parser.add_argument("--baseline-jar", help="another build's fat jar; contender 'NAME@baseline' runs NAME with it, "
+                        "so a change is compared with its base in one run (e.g. edgebridge-embedded@baseline)")
     parser.add_argument("--jfr", action="store_true", help="record a Flight Recorder profile of EdgeBridge's max-rate runs")
     parser.add_argument("--out", default=os.path.join(ROOT, "bench", "results"), help="where results are written")
     args = parser.parse_args()
     for kind in args.contenders:
-        if kind not in CONTENDERS + OPTIONAL:
+        name, _, variant = kind.partition("@")
+        if name not in CONTENDERS + OPTIONAL or variant not in ("", "baseline"):
             parser.error(f"unknown contender {kind}")
+        if variant and (not name.startswith("edgebridge") or not args.baseline_jar):
+            parser.error(f"{kind}: '@baseline' needs an edgebridge contender and --baseline-jar")
     os.makedirs(args.out, exist_ok=True)
     Mosquitto.config = args.mosquitto
 
