@@ -8,11 +8,9 @@ import io.edgebridge.config.Secret;
 import io.edgebridge.config.TemplateScope;
 import io.edgebridge.config.template.Template;
 import io.edgebridge.config.CertificateFiles;
-import io.edgebridge.config.tls.TlsFileCheck;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -159,11 +157,16 @@ public final class NodeMap implements ConfigMap {
             problem(key, "expected a single value (scalar), not a " + kind(node.get()));
             return Optional.empty();
         }
-        Substitution.Result value = context.values().value(scalar);
+        return substituted(scalar, locationOf(key), key);
+    }
+
+    /** The value of {@code node} (under {@code key}, written {@code at}); empty when substitution failed (reported). */
+    Optional<Scalar> substituted(ScalarNode node, Location at, String key) {
+        Substitution.Result value = context.values().value(node);
         if (value.failed()) {
-            return Optional.empty(); // already reported
+            return Optional.empty();
         }
-        return Optional.of(new Scalar(value.value(), locationOf(key), value.references(), Scalar.isSecretKey(key)));
+        return Optional.of(new Scalar(value.value(), at, value.references(), Scalar.isSecretKey(key)));
     }
 
     /** The items of a list; a non-list records a problem. */
@@ -181,47 +184,12 @@ public final class NodeMap implements ConfigMap {
      * scalar, or whose substitution failed, is reported and left out.
      */
     public List<Scalar> scalarItems(String key) {
-        List<Scalar> items = new java.util.ArrayList<>();
-        List<Node> nodes = sequence(key).orElse(List.of());
-        for (int i = 0; i < nodes.size(); i++) {
-            Location at = locate(nodes.get(i), itemPath(childPath(key), i));
-            if (!(nodes.get(i) instanceof ScalarNode scalar)) {
-                problemAt(at, "expected a single value (scalar), not a " + kind(nodes.get(i)));
-                continue;
-            }
-            Substitution.Result value = context.values().value(scalar);
-            if (!value.failed()) {
-                items.add(new Scalar(value.value(), at, value.references(), Scalar.isSecretKey(key)));
-            }
-        }
-        return items;
+        return new CollectionReader(this, values).items(key);
     }
 
     /** The items of a list of single values (a single value counts as a list of one). */
     public Optional<List<Scalar>> scalars(String key) {
-        Optional<Node> node = node(key);
-        if (node.isEmpty()) {
-            return Optional.empty();
-        }
-        List<Node> items = node.get() instanceof SequenceNode seq ? seq.getValue() : List.of(node.get());
-        List<Scalar> result = new java.util.ArrayList<>();
-        boolean ok = true;
-        for (int i = 0; i < items.size(); i++) {
-            String path = node.get() instanceof SequenceNode ? itemPath(childPath(key), i) : childPath(key);
-            if (!(items.get(i) instanceof ScalarNode scalar) || YamlDocument.isNull(items.get(i))) {
-                problemAt(locate(items.get(i), path), "expected a single value, not a "
-                        + (YamlDocument.isNull(items.get(i)) ? "missing one" : kind(items.get(i))));
-                ok = false;
-                continue;
-            }
-            Substitution.Result value = context.values().value(scalar);
-            if (value.failed()) {
-                ok = false;
-                continue;
-            }
-            result.add(new Scalar(value.value(), locate(scalar, path), value.references(), Scalar.isSecretKey(key)));
-        }
-        return ok ? Optional.of(result) : Optional.empty();
+        return new CollectionReader(this, values).valueOrList(key);
     }
 
     static String kind(Node node) {
@@ -330,51 +298,13 @@ public final class NodeMap implements ConfigMap {
 
     @Override
     public Optional<Path> caFile(String key) {
-        Optional<Scalar> value = scalar(key);
-        Optional<Path> file = value.flatMap(values::existingFile);
-        if (file.isEmpty()) {
-            return file;
-        }
-        boolean ok = report(Map.of(TlsFileCheck.Setting.CA, key),
-                TlsFileCheck.caFile(file.get(), fileLabel(value.get(), file.get()), Instant.now()));
-        return ok ? file : Optional.empty();
+        return new TlsFileReader(this, values).caFile(key);
     }
 
     @Override
     public Optional<CertificateFiles> certificateAndKey(String certificateKey, String privateKeyKey,
             Optional<Secret> password) {
-        Optional<Scalar> certificateValue = scalar(certificateKey);
-        Optional<Scalar> keyValue = scalar(privateKeyKey);
-        Optional<Path> certificate = certificateValue.flatMap(values::existingFile);
-        Optional<Path> key = keyValue.flatMap(values::existingFile);
-        if (certificate.isEmpty() || key.isEmpty()) {
-            return Optional.empty();
-        }
-        boolean ok = report(Map.of(TlsFileCheck.Setting.CERTIFICATE, certificateKey, TlsFileCheck.Setting.PRIVATE_KEY,
-                privateKeyKey), TlsFileCheck.certificateAndKey(certificate.get(),
-                        fileLabel(certificateValue.get(), certificate.get()), key.get(),
-                        fileLabel(keyValue.get(), key.get()), password, Instant.now()));
-        return ok ? Optional.of(new CertificateFiles(certificate.get(), key.get())) : Optional.empty();
-    }
-
-    /** As {@link TlsFileCheck#label}, unless the path came from a substitution, which messages do not echo. */
-    private static String fileLabel(Scalar value, Path file) {
-        return value.sensitive() ? "the file named by " + value.shown() : TlsFileCheck.label(file);
-    }
-
-    /** Records each finding at the key of its setting; whether there was no error. */
-    private boolean report(Map<TlsFileCheck.Setting, String> keys, List<TlsFileCheck.Finding> findings) {
-        boolean ok = true;
-        for (TlsFileCheck.Finding finding : findings) {
-            String key = keys.get(finding.setting());
-            if (finding.error()) {
-                problem(key, finding.message());
-                ok = false;
-            } else {
-                warning(key, finding.message());
-            }
-        }
-        return ok;
+        return new TlsFileReader(this, values).certificateAndKey(certificateKey, privateKeyKey, password);
     }
 
     @Override
@@ -400,21 +330,7 @@ public final class NodeMap implements ConfigMap {
 
     @Override
     public Map<String, Template> templates(String key, TemplateScope scope) {
-        Map<String, Template> result = new LinkedHashMap<>();
-        map(key).ifPresent(m -> {
-            NodeMap names = (NodeMap) m;
-            for (String name : names.keys()) {
-                if (name.isBlank()) {
-                    names.problemAt(names.keyLocation(name), "a name must not be empty");
-                    continue;
-                }
-                if (!names.has(name)) {
-                    names.problem(name, "'" + name + "' needs a value (a template)");
-                }
-                names.scalar(name).ifPresent(s -> result.put(name, values.template(s, scope, bindingsKnown)));
-            }
-        });
-        return result;
+        return new CollectionReader(this, values).templates(key, scope);
     }
 
     @Override

@@ -1,15 +1,6 @@
 package io.edgebridge.core.internal.local;
 
-import com.hivemq.embedded.EmbeddedExtension;
-import com.hivemq.embedded.EmbeddedHiveMQ;
-import com.hivemq.extension.sdk.api.ExtensionMain;
-import com.hivemq.extension.sdk.api.auth.SimpleAuthenticator;
 import com.hivemq.extension.sdk.api.interceptor.publish.PublishInboundInterceptor;
-import com.hivemq.extension.sdk.api.parameter.ExtensionStartInput;
-import com.hivemq.extension.sdk.api.parameter.ExtensionStartOutput;
-import com.hivemq.extension.sdk.api.parameter.ExtensionStopInput;
-import com.hivemq.extension.sdk.api.parameter.ExtensionStopOutput;
-import com.hivemq.extension.sdk.api.services.Services;
 import io.edgebridge.config.BrokerAuth;
 import io.edgebridge.config.BrokerListener;
 import io.edgebridge.config.Direction;
@@ -25,20 +16,12 @@ import io.edgebridge.core.internal.stats.BridgeMeter;
 import io.edgebridge.core.internal.stats.BridgeMetrics;
 import io.micrometer.core.instrument.Counter;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -46,15 +29,15 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * HiveMQ CE running inside EdgeBridge. Intake is in-process through {@link IntakeInterceptor}
- * ({@code intake: extension}) or through the bridge's own MQTT session ({@code intake: mqtt});
- * local publishes always go through that session. Authentication and permissions
- * ({@link BrokerSecurity}) live in the same embedded extension, since HiveMQ takes only one.
+ * HiveMQ CE running inside EdgeBridge ({@link HiveMqServer}). Intake is in-process through
+ * {@link IntakeInterceptor} ({@code intake: extension}) or through the bridge's own
+ * {@link LocalBrokerSession} ({@code intake: mqtt}); local publishes always go through that session.
+ * Authentication and permissions ({@link BrokerSecurity}) live in the same {@link BridgeExtension},
+ * since HiveMQ takes only one.
  *
  * <p>With MQTT intake HiveMQ acknowledges a device's publish before the bridge has it, so what it
  * queued for the bridge is bounded by {@link IntakeBacklog} and {@link MqttIntakeGate} (devices wait
@@ -96,8 +79,8 @@ public final class EmbeddedLocalBroker implements LocalBroker {
     private final BridgeMetrics metrics;
     private final String ownClientId;
     private final SecureRandom random = new SecureRandom();
-    private volatile MqttIntakeSession session;
-    private volatile EmbeddedHiveMQ hivemq;
+    private volatile LocalBrokerSession session;
+    private volatile HiveMqServer server;
     private volatile IntakeInterceptor interceptor;
     private volatile IntakeBacklog backlog;
     private volatile BrokerDropCounter drops;
@@ -120,28 +103,8 @@ public final class EmbeddedLocalBroker implements LocalBroker {
     @Override
     public CompletableFuture<Void> start(Intake intake, List<String> subscriptions) {
         try {
-            for (BrokerListener listener : config.listeners()) {
-                checkPortFree(listener);
-            }
-            Path dataDir = config.dataDir().toAbsolutePath();
-            Path confDir = Files.createDirectories(dataDir.resolve("conf"));
-            Path extensionsDir = Files.createDirectories(dataDir.resolve("extensions"));
-            List<BrokerConfigXml.Listener> listeners = new ArrayList<>();
-            for (int i = 0; i < config.listeners().size(); i++) {
-                BrokerListener l = config.listeners().get(i);
-                if (l.tls().isEmpty()) {
-                    listeners.add(BrokerConfigXml.Listener.plain(l.address(), l.port()));
-                } else {
-                    listeners.add(new BrokerConfigXml.Listener(l.address(), l.port(),
-                            Optional.of(ListenerStores.write(l.tls().get(), confDir, "listener-" + i, random)),
-                            l.tls().get().clientAuth()));
-                }
-            }
-            BrokerConfigXml.Listener own = ownListener(listeners);
-            try (OutputStream out = ListenerStores.ownerOnly(confDir.resolve("config.xml"))) {
-                out.write(BrokerConfigXml.render(config, listeners).getBytes(StandardCharsets.UTF_8));
-            }
-
+            HiveMqServer hivemq = HiveMqServer.prepare(config, random);
+            server = hivemq;
             timer = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "embedded-broker-timer");
                 t.setDaemon(true);
@@ -156,7 +119,8 @@ public final class EmbeddedLocalBroker implements LocalBroker {
             boolean inProcess = config.intake() == EmbeddedBrokerConfig.Intake.EXTENSION;
             Optional<IntakeBacklog> counted = inProcess ? Optional.empty()
                     : Optional.of(new IntakeBacklog(INTAKE_BACKLOG_MESSAGES, INTAKE_BACKLOG_BYTES, System::nanoTime));
-            MqttIntakeSession s = new MqttIntakeSession(links.create(sessionEndpoint(own, secret)), ownClientId, counted);
+            LocalBrokerSession s = new LocalBrokerSession(links.create(sessionEndpoint(hivemq.ownListener(), secret)),
+                    ownClientId, counted);
             session = s;
 
             PublishInboundInterceptor intakeStage;
@@ -174,55 +138,12 @@ public final class EmbeddedLocalBroker implements LocalBroker {
             drops = BrokerDropCounter.attach(ownClientId, (topic, reason) -> intake.droppedByBroker(topic),
                     reason -> metrics.localDropped(reason).increment()).orElse(null);
 
-            var builder = EmbeddedHiveMQ.builder()
-                    .withConfigurationFolder(confDir)
-                    .withDataFolder(dataDir)
-                    .withExtensionsFolder(extensionsDir)
-                    .withoutLoggingBootstrap()
-                    .withEmbeddedExtension(EmbeddedExtension.builder()
-                            .withId("edgebridge")
-                            .withName("EdgeBridge intake and security")
-                            .withVersion("1")
-                            .withPriority(1000)
-                            .withExtensionMain(new BridgeExtension(ownClientId, intakeStage, security,
-                                    inProcess ? OptionalLong.empty() : OptionalLong.of(BRIDGE_QUEUE_SIZE)))
-                            .build());
-            hivemq = builder.build();
-            String shown = config.listeners().stream().map(BrokerListener::display).collect(Collectors.joining(", "));
-            log.atInfo().addKeyValue("listeners", shown)
-                    .addKeyValue("intake", config.intake().name().toLowerCase(Locale.ROOT))
-                    .addKeyValue("auth", config.auth().isPresent()).addKeyValue("permissions", config.permissions().isPresent())
-                    .log("starting embedded broker");
-            warnIfAnonymous(shown);
-            return hivemq.start().thenCompose(v -> {
-                log.atInfo().addKeyValue("listeners", shown).log("embedded broker listening");
-                return s.start(inProcess ? null : intake, subscriptions);
-            });
+            BridgeExtension extension = new BridgeExtension(ownClientId, intakeStage, security,
+                    inProcess ? OptionalLong.empty() : OptionalLong.of(BRIDGE_QUEUE_SIZE));
+            return hivemq.start(extension).thenCompose(v -> s.start(inProcess ? null : intake, subscriptions));
         } catch (IOException | GeneralSecurityException | RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
-    }
-
-    /**
-     * The listener the bridge's session uses: the first plain one, or an internal plain listener on
-     * 127.0.0.1 (a free port) when every configured listener uses TLS.
-     */
-    private static BrokerConfigXml.Listener ownListener(List<BrokerConfigXml.Listener> listeners) throws IOException {
-        for (BrokerConfigXml.Listener l : listeners) {
-            if (l.stores().isEmpty()) {
-                return l;
-            }
-        }
-        int port;
-        try (ServerSocket probe = new ServerSocket()) {
-            probe.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-            port = probe.getLocalPort();
-        }
-        BrokerConfigXml.Listener internal = BrokerConfigXml.Listener.plain("127.0.0.1", port);
-        listeners.add(internal);
-        log.atInfo().addKeyValue("port", port).log("every listener uses TLS: the bridge's own session uses an"
-                + " internal plain listener on 127.0.0.1");
-        return internal;
     }
 
     private MqttEndpointConfig sessionEndpoint(BrokerConfigXml.Listener own, byte[] secret) {
@@ -256,46 +177,14 @@ public final class EmbeddedLocalBroker implements LocalBroker {
                 config.permissions().map(TopicPermissions::new), new RefusalLog(metrics, System::nanoTime));
     }
 
-    private void warnIfAnonymous(String shown) {
-        anonymousWarning(config).ifPresent(warning -> log.atWarn().addKeyValue("listeners", shown).log(warning));
-    }
-
     /** The start-up warning for a broker that takes anonymous clients on a non-loopback address, if due. */
     static Optional<String> anonymousWarning(EmbeddedBrokerConfig config) {
-        if (config.auth().isPresent() && !config.auth().get().allowAnonymous()) {
-            return Optional.empty();
-        }
-        List<BrokerListener> exposed = config.listeners().stream().filter(l -> !isLoopback(l)).toList();
-        if (exposed.isEmpty()) {
-            return Optional.empty();
-        }
-        return Optional.of("embedded broker accepts anonymous clients on "
-                + exposed.stream().map(BrokerListener::display).collect(Collectors.joining(", "))
-                + "; set local.embedded.auth (see docs/CONFIG.md, Securing the local broker)");
-    }
-
-    private static boolean isLoopback(BrokerListener listener) {
-        try {
-            return InetAddress.getByName(listener.address()).isLoopbackAddress();
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
-    /** HiveMQ only logs a failed bind; fail start-up with a clear message instead. */
-    private static void checkPortFree(BrokerListener listener) throws IOException {
-        try (ServerSocket probe = new ServerSocket()) {
-            probe.setReuseAddress(true);
-            probe.bind(new InetSocketAddress(InetAddress.getByName(listener.address()), listener.port()));
-        } catch (IOException e) {
-            throw new IOException("embedded broker cannot listen on " + listener.display() + ": " + e.getMessage()
-                    + " (another broker running? change the port in local.embedded)", e);
-        }
+        return HiveMqServer.anonymousWarning(config);
     }
 
     @Override
     public CompletableFuture<Void> publish(String topic, byte[] payload, boolean retain, Map<String, String> properties) {
-        MqttIntakeSession s = session;
+        LocalBrokerSession s = session;
         if (s == null) {
             return CompletableFuture.failedFuture(new IllegalStateException("the embedded broker is not started"));
         }
@@ -305,7 +194,7 @@ public final class EmbeddedLocalBroker implements LocalBroker {
     @Override
     public CompletableFuture<LocalResponse> request(String topic, byte[] payload, Map<String, String> properties,
             java.time.Duration timeout) {
-        MqttIntakeSession s = session;
+        LocalBrokerSession s = session;
         if (s == null) {
             return CompletableFuture.failedFuture(new IllegalStateException("the local broker is not running"));
         }
@@ -318,7 +207,7 @@ public final class EmbeddedLocalBroker implements LocalBroker {
     }
 
     /** Sets the backlog's count right when the broker's queue for the bridge must be empty (see {@link IntakeBacklog}). */
-    private static void forgetIdleBacklog(IntakeBacklog backlog, MqttIntakeSession session) {
+    private static void forgetIdleBacklog(IntakeBacklog backlog, LocalBrokerSession session) {
         long forgotten = backlog.forgetIfIdle(session.isConnected(), BACKLOG_QUIET);
         if (forgotten > 0) {
             log.atDebug().addKeyValue("messages", forgotten)
@@ -337,7 +226,7 @@ public final class EmbeddedLocalBroker implements LocalBroker {
         if (i != null) {
             i.stop();
         }
-        MqttIntakeSession s = session;
+        LocalBrokerSession s = session;
         IntakeBacklog b = backlog;
         if (b != null && s != null) {
             b.close("bridge is shutting down");
@@ -348,7 +237,7 @@ public final class EmbeddedLocalBroker implements LocalBroker {
         }
     }
 
-    private void drain(IntakeBacklog b, MqttIntakeSession s) {
+    private void drain(IntakeBacklog b, LocalBrokerSession s) {
         long deadline = System.nanoTime() + STOP_DRAIN.toNanos();
         try {
             while (b.messages() > 0 && System.nanoTime() < deadline) {
@@ -375,7 +264,7 @@ public final class EmbeddedLocalBroker implements LocalBroker {
 
     @Override
     public boolean isConnected() {
-        MqttIntakeSession s = session;
+        LocalBrokerSession s = session;
         return s != null && s.isConnected();
     }
 
@@ -397,79 +286,13 @@ public final class EmbeddedLocalBroker implements LocalBroker {
         if (d != null) {
             d.detach();
         }
-        MqttIntakeSession s = session;
+        LocalBrokerSession s = session;
         if (s != null) {
             s.close();
         }
-        EmbeddedHiveMQ broker = hivemq;
-        if (broker != null) {
-            try {
-                broker.stop().get(30, TimeUnit.SECONDS);
-                broker.close();
-            } catch (Exception e) {
-                log.warn("embedded broker did not stop cleanly: {}", e.toString());
-            }
-        }
-    }
-
-    /**
-     * The one embedded extension: the intake stage (the spooling interceptor, or the MQTT intake's
-     * gate), security when configured, and the bridge session's queue size for MQTT intake.
-     */
-    private static final class BridgeExtension implements ExtensionMain {
-
-        private final String ownClientId;
-        private final PublishInboundInterceptor intakeStage;
-        private final Optional<BrokerSecurity> security;
-        private final OptionalLong bridgeQueueSize;
-
-        BridgeExtension(String ownClientId, PublishInboundInterceptor intakeStage, Optional<BrokerSecurity> security,
-                OptionalLong bridgeQueueSize) {
-            this.ownClientId = ownClientId;
-            this.intakeStage = intakeStage;
-            this.security = security;
-            this.bridgeQueueSize = bridgeQueueSize;
-        }
-
-        @Override
-        public void extensionStart(ExtensionStartInput input, ExtensionStartOutput output) {
-            registerAuthenticator();
-            security.ifPresent(BrokerSecurity::registerAuthorizer);
-            // One interceptor: HiveMQ runs interceptors before authorizers, so a publish outside the
-            // client's permissions is refused here, before intake could spool (or count) it.
-            boolean checked = security.filter(BrokerSecurity::checksPublishes).isPresent();
-            PublishInboundInterceptor combined = (in, out) -> {
-                if (checked && !security.get().admitPublish(in, out)) {
-                    return;
-                }
-                intakeStage.onInboundPublish(in, out);
-            };
-            Services.initializerRegistry().setClientInitializer(
-                    (initializerInput, clientContext) -> clientContext.addPublishInboundInterceptor(combined));
-        }
-
-        /**
-         * The configured authentication (or everyone, without it), and for the bridge's own session a
-         * queue limit of its own: HiveMQ sets per-client queue limits only through an authenticator.
-         */
-        private void registerAuthenticator() {
-            if (security.isEmpty() && bridgeQueueSize.isEmpty()) {
-                return; // HiveMQ's embedded default: every client is let in
-            }
-            SimpleAuthenticator base = security.map(BrokerSecurity::authenticator)
-                    .orElse((in, out) -> out.authenticateSuccessfully());
-            SimpleAuthenticator authenticator = bridgeQueueSize.isEmpty() ? base : (in, out) -> {
-                if (in.getClientInformation().getClientId().equals(ownClientId)) {
-                    out.getClientSettings().setClientQueueSizeMaximum(bridgeQueueSize.getAsLong());
-                }
-                base.onConnect(in, out);
-            };
-            Services.securityRegistry().setAuthenticatorProvider(providerInput -> authenticator);
-        }
-
-        @Override
-        public void extensionStop(ExtensionStopInput input, ExtensionStopOutput output) {
-            // Nothing to release: the interceptor and security belong to the bridge.
+        HiveMqServer hivemq = server;
+        if (hivemq != null) {
+            hivemq.stop();
         }
     }
 }

@@ -15,7 +15,7 @@ import java.util.concurrent.CompletableFuture;
  */
 public final class ExternalLocalBroker implements LocalBroker {
 
-    private final MqttIntakeSession session;
+    private final LocalBrokerSession session;
     private final Optional<String> sharedGroup;
     private final BrokerCheck check;
 
@@ -23,7 +23,7 @@ public final class ExternalLocalBroker implements LocalBroker {
      * @param brokerDisplay the broker's URI as logs show it
      */
     public ExternalLocalBroker(MqttLink link, String ownClientId, Optional<String> sharedGroup, String brokerDisplay) {
-        this.session = new MqttIntakeSession(link, ownClientId);
+        this.session = new LocalBrokerSession(link, ownClientId);
         this.sharedGroup = sharedGroup;
         this.check = new BrokerCheck(brokerDisplay);
     }

@@ -1,14 +1,9 @@
 package io.edgebridge.core.internal.local;
 
-import io.edgebridge.config.template.TopicFilter;
-import io.edgebridge.config.template.Topics;
 import io.edgebridge.core.internal.mqtt.IncomingMessage;
 import io.edgebridge.core.internal.mqtt.MqttLink;
 import io.edgebridge.core.internal.mqtt.OutgoingMessage;
-import io.edgebridge.core.internal.spool.SpoolFullException;
-import io.edgebridge.core.internal.spool.SpoolUnwritableException;
 import io.edgebridge.core.support.Futures;
-import io.edgebridge.core.support.LogLimit;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.HexFormat;
@@ -23,41 +18,35 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The bridge's MQTT session on the local broker: publishes (downstream, dead letters) with the hop
- * marker, and optionally intake through QoS 1 subscriptions with No-Local and manual
- * acknowledgement: a message is acknowledged only after it is spooled, so one that was not stays
- * in the broker's session and is redelivered after a reconnect.
+ * The bridge's own MQTT client session with the local broker: publishes (downstream, dead letters,
+ * requests and their responses) with the hop marker, and with intake over MQTT hands the
+ * subscribed messages to its {@link MqttIntake}.
  *
  * <p>With an {@link IntakeBacklog} (the embedded broker), every message the broker queued for this
  * session is reported to it on arrival and on acknowledgement, which is what lets devices wait
  * while the bridge is behind.
  */
-final class MqttIntakeSession {
+final class LocalBrokerSession {
 
-    private static final Logger log = LoggerFactory.getLogger(MqttIntakeSession.class);
+    private static final Logger log = LoggerFactory.getLogger(LocalBrokerSession.class);
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final MqttLink link;
     private final String hopValue;
     private final Optional<IntakeBacklog> backlog;
-    /** A full or failing disk refuses every message: one line per interval, with the count. */
-    private final LogLimit notSpooledLog = new LogLimit();
-    private volatile Intake intake;
-    private volatile List<String> subscriptions = List.of();
-    private volatile List<TopicFilter> intakeFilters = List.of();
+    private volatile MqttIntake intake;
     private volatile boolean responsesRequested;
     private volatile BrokerCheck check;
-    private volatile boolean noLocal = true;
     private volatile boolean intakeStopped;
     private final String responseTopic;
     private final Map<String, CompletableFuture<LocalResponse>> requests = new ConcurrentHashMap<>();
     private CompletableFuture<Void> responsesSubscribed; // guarded by this
 
-    MqttIntakeSession(MqttLink link, String hopValue) {
+    LocalBrokerSession(MqttLink link, String hopValue) {
         this(link, hopValue, Optional.empty());
     }
 
-    MqttIntakeSession(MqttLink link, String hopValue, Optional<IntakeBacklog> backlog) {
+    LocalBrokerSession(MqttLink link, String hopValue, Optional<IntakeBacklog> backlog) {
         this.link = link;
         this.hopValue = hopValue;
         this.backlog = backlog;
@@ -79,24 +68,18 @@ final class MqttIntakeSession {
      * forbids No-Local: the bridge's own publishes then come back and are skipped by their hop marker.
      */
     CompletableFuture<Void> start(Intake intake, List<String> subscriptions, boolean noLocal) {
-        this.intake = intake;
-        this.subscriptions = List.copyOf(subscriptions);
-        this.intakeFilters = compile(intake, subscriptions);
-        this.noLocal = noLocal;
+        MqttIntake taken = intake == null ? null
+                : new MqttIntake(link, intake, subscriptions, noLocal, backlog.isPresent());
+        this.intake = taken;
+        if (taken != null && intakeStopped) {
+            taken.stop(); // a stop that raced this start
+        }
         link.onMessage(this::onMessage);
         CompletableFuture<Void> connected = link.connect();
-        if (intake == null || subscriptions.isEmpty()) {
+        if (taken == null) {
             return connected;
         }
-        return connected.thenCompose(v -> link.subscribe(subscriptions, noLocal))
-                .whenComplete((v, error) -> {
-                    if (error != null) {
-                        log.atError().addKeyValue("filters", subscriptions)
-                                .log("local subscription failed: {}", error.getMessage());
-                    } else {
-                        log.atInfo().addKeyValue("filters", subscriptions).log("local intake subscribed");
-                    }
-                });
+        return connected.thenCompose(v -> taken.subscribe());
     }
 
     private void onMessage(IncomingMessage message) {
@@ -121,51 +104,12 @@ final class MqttIntakeSession {
             onResponse(message, ack);
             return;
         }
-        Intake target = intake;
-        if (target == null || message.userProperties().containsKey(Intake.HOP_MARKER)) {
+        MqttIntake target = intake;
+        if (target == null) {
             ack.run();
             return;
         }
-        if (intakeStopped) {
-            return; // not acknowledged: the broker redelivers it to the next session
-        }
-        spool(target, message, ack, 0);
-    }
-
-    /**
-     * Acknowledges the message once it is spooled. While the spool cannot write it is tried again
-     * (100 ms, doubling up to 2 s): the broker redelivers an unacknowledged message only after a
-     * reconnect, so leaving it would hold its place in the session's in-flight window until then.
-     */
-    private void spool(Intake target, IncomingMessage message, Runnable acknowledge, int attempt) {
-        target.accept(message.topic(), message.payload(), message.qos(), message.retain())
-                .whenComplete((ok, error) -> {
-                    if (error == null) {
-                        acknowledge.run();
-                        return;
-                    }
-                    Throwable cause = Futures.unwrap(error);
-                    if (cause instanceof SpoolFullException) {
-                        // refuse-new: the broker cannot be told "no"; the message is dropped and counted.
-                        acknowledge.run();
-                        return;
-                    }
-                    LogLimit.Pass pass = notSpooledLog.admit();
-                    if (pass.logs()) {
-                        log.atError().addKeyValue("topic", message.topic()).addKeyValue("suppressed", pass.suppressed())
-                                .log("message not spooled, kept unacknowledged and tried again: {}{}", cause.getMessage(),
-                                        pass.suffix());
-                    }
-                    if (cause instanceof SpoolUnwritableException && !intakeStopped) {
-                        long delay = Math.min(2000, 100L << Math.min(attempt, 5));
-                        CompletableFuture.delayedExecutor(delay, TimeUnit.MILLISECONDS)
-                                .execute(() -> {
-                                    if (!intakeStopped) {
-                                        spool(target, message, acknowledge, attempt + 1);
-                                    }
-                                });
-                    }
-                });
+        target.onMessage(message, ack);
     }
 
     /**
@@ -176,25 +120,8 @@ final class MqttIntakeSession {
         if (topic.equals(responseTopic)) {
             return responsesRequested;
         }
-        List<TopicFilter> filters = intakeFilters;
-        if (filters.isEmpty()) {
-            return false;
-        }
-        String[] levels = Topics.levels(topic);
-        for (TopicFilter filter : filters) {
-            if (filter.matches(topic, levels, new String[Math.max(1, filter.bindingCount())])) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /** The filters {@link #queuedForBridge} matches: only needed with a backlog (embedded broker, never shared). */
-    private List<TopicFilter> compile(Intake intake, List<String> filters) {
-        if (intake == null || backlog.isEmpty()) {
-            return List.of();
-        }
-        return filters.stream().map(TopicFilter::parse).toList();
+        MqttIntake taken = intake;
+        return taken != null && taken.matches(topic);
     }
 
     /** Subscribes to the broker's $SYS topics {@code brokerCheck} reads; completes at the broker's SUBACK. */
@@ -204,21 +131,12 @@ final class MqttIntakeSession {
     }
 
     /** See {@link LocalBroker#updateSubscriptions}; only for MQTT intake. */
-    synchronized CompletableFuture<Void> updateSubscriptions(List<String> next) {
-        if (intake == null) {
+    CompletableFuture<Void> updateSubscriptions(List<String> next) {
+        MqttIntake taken = intake;
+        if (taken == null) {
             return CompletableFuture.completedFuture(null);
         }
-        List<String> current = subscriptions;
-        List<String> added = next.stream().filter(f -> !current.contains(f)).toList();
-        List<String> removed = current.stream().filter(f -> !next.contains(f)).toList();
-        subscriptions = List.copyOf(next);
-        // Until the old filters are gone both sets are queued for the bridge; the backlog's count
-        // may be a little off meanwhile and is set right once intake is idle.
-        intakeFilters = compile(intake, next);
-        if (!added.isEmpty() || !removed.isEmpty()) {
-            log.atInfo().addKeyValue("added", added).addKeyValue("removed", removed).log("local intake subscriptions change");
-        }
-        return link.subscribe(added, noLocal).thenCompose(v -> link.unsubscribe(removed));
+        return taken.update(next);
     }
 
     CompletableFuture<Void> publish(String topic, byte[] payload, boolean retain, Map<String, String> properties) {
@@ -283,6 +201,10 @@ final class MqttIntakeSession {
 
     void stopIntake() {
         intakeStopped = true;
+        MqttIntake taken = intake;
+        if (taken != null) {
+            taken.stop();
+        }
     }
 
     boolean isConnected() {
