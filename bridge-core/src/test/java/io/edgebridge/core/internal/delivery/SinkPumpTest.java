@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import org.junit.jupiter.api.AfterEach;
@@ -265,5 +266,70 @@ class SinkPumpTest {
             assertThat(local.published).hasSize(100);
             assertThat(logs.count(e -> e.getFormattedMessage().startsWith("dead-lettering"))).isEqualTo(1);
         }
+    }
+
+    /** A sink that throws instead of failing its stage has rejected the message, like any other rejection. */
+    @Test
+    void aSendThatThrows_isARejection_triedMaxAttemptsTimes_thenDeadLettered() {
+        ScriptedSink sink = sink(m -> {
+            if (m.topic().equals("t/2")) {
+                throw new IllegalStateException("boom");
+            }
+            return CompletableFuture.completedFuture(null);
+        });
+        startPump(sink, 4);
+        append(5);
+        await().atMost(Duration.ofSeconds(10)).until(() -> pump.cursor() == spool.committed());
+        assertThat(sink.attempts("t/2")).isEqualTo(3);
+        assertThat(local.published).singleElement().extracting(FakeLocal.Published::properties)
+                .satisfies(p -> assertThat(p).containsEntry(DeadLetters.REASON,
+                        "IllegalStateException: boom (after 3 attempts)"));
+        assertThat(counter("edgebridge.messages.deadlettered", "reason", "rejected")).isEqualTo(1);
+        assertThat(counter("edgebridge.messages.forwarded")).isEqualTo(4);
+    }
+
+    /** The stop waits for the open sends: what the sink acknowledges meanwhile is passed, nothing new is sent. */
+    @Test
+    void aStop_waitsForTheOpenSends_andTheCursorPassesWhatIsAcknowledgedMeanwhile() throws Exception {
+        ScriptedSink sink = new ScriptedSink("out"); // holds every send open
+        startPump(sink, 4);
+        long start = spool.committed();
+        append(4);
+        await().atMost(Duration.ofSeconds(5)).until(() -> sink.sendCount() == 4);
+
+        CompletableFuture<Void> stopped = pump.stop(Duration.ofSeconds(30));
+        sink.held(0).complete(null);
+        sink.held(1).complete(null);
+        await().atMost(Duration.ofSeconds(5)).until(() -> pump.cursor() == start + 2);
+        assertThat(stopped).isNotDone();
+        sink.held(2).complete(null);
+        sink.held(3).complete(null);
+        stopped.get(5, TimeUnit.SECONDS);
+
+        assertThat(pump.cursor()).isEqualTo(start + 4);
+        assertThat(spool.cursor("out")).hasValue(start + 4);
+        append(2);
+        await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2)).until(() -> sink.sendCount() == 4);
+    }
+
+    /**
+     * The hand-over: once the stop completed the cursor is no longer the pump's (a recreated sink starts
+     * there), so a late acknowledgement leaves it where it was: a duplicate, never a loss.
+     */
+    @Test
+    void aLateAcknowledgement_afterTheStopCompleted_neverMovesTheCursor() throws Exception {
+        ScriptedSink sink = new ScriptedSink("out"); // holds every send open
+        startPump(sink, 4);
+        long start = spool.committed();
+        append(4);
+        await().atMost(Duration.ofSeconds(5)).until(() -> sink.sendCount() == 4);
+
+        pump.stop(Duration.ofMillis(100)).get(5, TimeUnit.SECONDS);
+        for (int i = 0; i < 4; i++) {
+            sink.held(i).complete(null);
+        }
+
+        await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2)).until(() -> pump.cursor() == start);
+        assertThat(spool.cursor("out")).hasValue(start);
     }
 }
