@@ -106,8 +106,11 @@ class SinkPumpRateLimitTest {
         assertThat(mostInOneSecond(sends)).isLessThanOrEqualTo(50).as("the limit is used").isGreaterThanOrEqualTo(40);
         // Four windows' worth: the last send cannot come before three windows have passed.
         assertThat(sends.get(199).nanos() - sends.get(0).nanos()).isGreaterThanOrEqualTo(3 * RateLimiter.WINDOW_NANOS);
-        // All but the first short burst waited for the limit.
-        assertThat(rateLimited()).isEqualTo(200 - 50 / RateLimiter.BURST_DIVISOR);
+        // All but the first short burst waited for the limit. The burst refills one send per 20 ms,
+        // so a pump thread stalled that long during the burst (an overloaded machine) lets one more
+        // through at once: a few, never many.
+        int burst = 50 / RateLimiter.BURST_DIVISOR;
+        assertThat(rateLimited()).isBetween(200.0 - burst - 5, 200.0 - burst);
     }
 
     @Test
