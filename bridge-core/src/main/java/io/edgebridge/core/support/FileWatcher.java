@@ -87,6 +87,12 @@ public final class FileWatcher implements AutoCloseable {
         public String fingerprint(Path file) {
             return Objects.requireNonNull(fingerprints.get(file), () -> file + " is not watched");
         }
+
+        /** The changed files only: a fingerprint of a key file is not for logs. */
+        @Override
+        public String toString() {
+            return "Change" + changed;
+        }
     }
 
     /** Told about a change, on the polling thread. */
@@ -119,7 +125,6 @@ public final class FileWatcher implements AutoCloseable {
     private ScheduledFuture<?> task;
 
     private volatile Thread ownThread;
-
     private volatile boolean closed;
 
     private FileWatcher(Builder b) {
@@ -219,7 +224,7 @@ public final class FileWatcher implements AutoCloseable {
                 if (pass.logs()) {
                     log.atWarn().addKeyValue("watcher", name).addKeyValue("file", file)
                             .addKeyValue("suppressed", pass.suppressed())
-                            .log("{}: cannot read {} ({}); keeping what was read before until it can be read again{}",
+                            .log("{}: cannot read {} ({}); any change is taken once it can be read again{}",
                                     name, file, reason(e), pass.suffix());
                 }
             }

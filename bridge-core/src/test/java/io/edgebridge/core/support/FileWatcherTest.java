@@ -76,6 +76,7 @@ class FileWatcherTest {
             assertThat(c.changed()).containsExactly(a);
             assertThat(c.fingerprint(a)).isEqualTo(FileWatcher.Fingerprint.CONTENT.of(a)).isNotEqualTo(before);
             assertThat(c.fingerprints()).containsOnlyKeys(a, b);
+            assertThat(c.toString()).contains(a.toString()).doesNotContain(c.fingerprint(a));
         });
     }
 
