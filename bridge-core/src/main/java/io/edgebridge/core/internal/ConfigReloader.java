@@ -9,6 +9,7 @@ import io.edgebridge.config.RoutesOverride;
 import io.edgebridge.config.SinkConfig;
 import io.edgebridge.core.api.ConfigControl;
 import io.edgebridge.core.api.ConfigControl.RoutesChange;
+import io.edgebridge.core.support.FileWatcher;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -17,7 +18,6 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.Objects;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,10 +28,9 @@ import org.slf4j.LoggerFactory;
  * logged, and the running one keeps working; a valid one is applied by difference
  * ({@link Bridge#apply}).
  *
- * <p>The files are polled (their bytes hashed) rather than watched with inotify, because editors
- * replace files by renaming and Kubernetes swaps a ConfigMap's directory through a symlink, both
- * of which file-system watches miss or report half-done. A change is applied once the files have
- * stayed the same for one more interval, so a save in several steps is not loaded half-written.
+ * <p>The files are polled by a {@link FileWatcher} (their bytes hashed, as
+ * {@link ConfigLoader#filesFingerprint}), and a change is applied once the files have stayed the same
+ * for one more interval, so a save in several steps is not loaded half-written.
  */
 public final class ConfigReloader implements AutoCloseable {
 
@@ -45,13 +44,11 @@ public final class ConfigReloader implements AutoCloseable {
     // Executor-thread state.
     /** Fingerprint of the files as last loaded (applied or refused). */
     private String handled;
-    /** A fingerprint seen once, waiting to be seen again before it is loaded. */
-    private String pending;
     /** Routes that replace the files' routes ({@link ConfigControl#replaceRoutes}), in force across reloads. */
     private Optional<RoutesOverride> override = Optional.empty();
-    /** The {@code reload} settings the watch runs with, and the watch task (null when off). */
+    /** The {@code reload} settings the watch runs with, and the watcher (null when off). */
     private ReloadConfig watching;
-    private ScheduledFuture<?> watchTask;
+    private FileWatcher watcher;
 
     public ConfigReloader(Bridge bridge, ConfigLoader loader, Path path) {
         this.bridge = bridge;
@@ -79,13 +76,16 @@ public final class ConfigReloader implements AutoCloseable {
             return;
         }
         watching = reload;
-        if (watchTask != null) {
-            watchTask.cancel(false);
-            watchTask = null;
+        if (watcher != null) {
+            watcher.close();
+            watcher = null;
         }
         if (reload.watch()) {
-            long interval = reload.interval().toMillis();
-            watchTask = executor.scheduleWithFixedDelay(this::poll, interval, interval, TimeUnit.MILLISECONDS);
+            watcher = FileWatcher.builder("configuration").watch(path, ConfigLoader::filesFingerprint)
+                    .interval(reload.interval()).settle(true).scheduler(executor)
+                    .onChange(change -> reload("file change", change.fingerprint(path))).build();
+            watcher.markSeen(path, handled);
+            watcher.start();
             log.atInfo().addKeyValue("path", path).addKeyValue("interval", reload.interval())
                     .log("watching the configuration for changes");
         } else {
@@ -137,44 +137,41 @@ public final class ConfigReloader implements AutoCloseable {
                 List.of("not applied: the bridge is not running"));
     }
 
-    private void poll() {
-        try {
-            String now = ConfigLoader.filesFingerprint(path);
-            if (now.equals(handled)) {
-                pending = null;
-                return;
-            }
-            if (!now.equals(pending)) {
-                pending = now; // seen once: wait one interval for the write to finish
-                return;
-            }
-            pending = null;
-            reload("file change");
-        } catch (RuntimeException e) {
-            log.atWarn().addKeyValue("path", path).log("checking the configuration files failed: {}", e.toString());
-        }
-    }
-
     /**
      * Loads and applies the configuration, unless it is the running one: same files and the same
      * values after substitution (so SIGHUP after rotating a secret file does apply).
      */
     private void reload(String trigger) {
-        String filesNow = ConfigLoader.filesFingerprint(path);
+        reload(trigger, ConfigLoader.filesFingerprint(path));
+    }
+
+    /**
+     * @param filesNow the files' fingerprint, taken before loading them (a change while loading is seen later)
+     * @return false when the files could not be loaded at all, to be tried again at a later check
+     */
+    private boolean reload(String trigger, String filesNow) {
         reportVanishedFiles(trigger);
         BridgeConfig next;
         try {
             next = loader.load(path, override);
         } catch (ConfigException e) {
-            handled = filesNow;
+            handled(filesNow);
             refused(trigger, e.problems());
-            return;
+            return true;
         } catch (RuntimeException e) {
             log.atError().addKeyValue("trigger", trigger).log("configuration reload failed: {}", e.toString());
-            return;
+            return false;
         }
-        handled = filesNow;
+        handled(filesNow);
         apply(trigger, next);
+        return true;
+    }
+
+    private void handled(String filesNow) {
+        handled = filesNow;
+        if (watcher != null) {
+            watcher.markSeen(path, filesNow);
+        }
     }
 
     /**

@@ -2,6 +2,7 @@ package io.edgebridge.config.auth;
 
 import io.edgebridge.config.template.ParsedText;
 import io.edgebridge.config.template.TemplateSyntaxException;
+import io.edgebridge.config.template.TopicAlgebra;
 import io.edgebridge.config.template.Topics;
 import java.util.Optional;
 
@@ -109,22 +110,7 @@ public final class PermissionFilter extends ParsedText {
 
     /** Whether the filter (levels) matches the topic, with MQTT's rule for topics starting with '$'. */
     public static boolean matches(String[] filter, String topic) {
-        String[] topicLevels = Topics.levels(topic);
-        if (topic.startsWith("$") && isWildcard(filter[0])) {
-            return false;
-        }
-        for (int i = 0; i < filter.length; i++) {
-            if (filter[i].equals("#")) {
-                return true; // also 'a/#' for 'a'
-            }
-            if (i >= topicLevels.length) {
-                return false;
-            }
-            if (!filter[i].equals("+") && !filter[i].equals(topicLevels[i])) {
-                return false;
-            }
-        }
-        return filter.length == topicLevels.length;
+        return TopicAlgebra.matches(filter, Topics.levels(topic));
     }
 
     /**
@@ -132,28 +118,6 @@ public final class PermissionFilter extends ParsedText {
      * subscribing within its permission cannot receive anything outside it.
      */
     public static boolean covers(String[] filter, String subscription) {
-        String[] sub = Topics.levels(subscription);
-        if (sub[0].startsWith("$") && isWildcard(filter[0])) {
-            return false; // the rule's wildcard would not match '$' topics the subscription names
-        }
-        for (int i = 0; i < filter.length; i++) {
-            if (filter[i].equals("#")) {
-                return true;
-            }
-            if (i >= sub.length || sub[i].equals("#")) {
-                return false;
-            }
-            if (filter[i].equals("+")) {
-                continue;
-            }
-            if (!filter[i].equals(sub[i])) {
-                return false; // a literal level covers only itself, not '+'
-            }
-        }
-        return filter.length == sub.length;
-    }
-
-    private static boolean isWildcard(String level) {
-        return level.equals("+") || level.equals("#");
+        return TopicAlgebra.covers(filter, Topics.levels(subscription));
     }
 }

@@ -185,24 +185,8 @@ public final class TopicFilter extends ParsedText {
         return subscriptionsOverlap(subscription, other.subscription);
     }
 
-    /** Whether some topic could match both MQTT subscription filters. */
+    /** Whether some topic could match both MQTT subscription filters ({@link TopicAlgebra#overlaps}). */
     public static boolean subscriptionsOverlap(String a, String b) {
-        String[] la = Topics.levels(a);
-        String[] lb = Topics.levels(b);
-        int n = Math.min(la.length, lb.length);
-        for (int i = 0; i < n; i++) {
-            if (la[i].equals("#") || lb[i].equals("#")) {
-                return true;
-            }
-            if (!la[i].equals("+") && !lb[i].equals("+") && !la[i].equals(lb[i])) {
-                return false;
-            }
-        }
-        if (la.length == lb.length) {
-            return true;
-        }
-        // 'a/#' also matches 'a'
-        String[] longer = la.length > lb.length ? la : lb;
-        return longer.length == n + 1 && longer[n].equals("#");
+        return TopicAlgebra.overlaps(a, b);
     }
 }

@@ -26,7 +26,9 @@ class PermissionFilterTest {
     @CsvSource({
             "a/#, a/#, true", "a/#, a, true", "a/#, a/+/c, true", "a/+, a/b, true", "a/+, a/+, true",
             "a/+, a/#, false", "a/b, a/+, false", "a/+/#, a/#, false", "a/+/#, a/x/#, true", "#, #, true",
-            "#, $SYS/#, false", "$SYS/#, $SYS/x, true", "+/x, $SYS/x, false", "a/b, a/b/c, false", "a/b/c, a/b, false"})
+            "#, $SYS/#, false", "$SYS/#, $SYS/x, true", "+/x, $SYS/x, false", "a/b, a/b/c, false", "a/b/c, a/b, false",
+            // '#' needs at least one level and matches no '$' topic, so '+/#' matches exactly what '#' does
+            "+/#, #, true", "#, +/#, true", "+/#, $SYS/#, false", "+/+/#, #, false", "+, #, false"})
     void covers(String filter, String subscription, boolean expected) {
         assertThat(PermissionFilter.covers(Topics.levels(filter), subscription)).isEqualTo(expected);
     }

@@ -101,6 +101,12 @@ class TopicFilterTest {
             "a/b/#, a/c/#, false",
             "devices/+/commands/+, sensors/+/#, false",
             "devices/+/commands/+, devices/#, true",
+            // MQTT 5 4.7.2: a filter starting with a wildcard matches no topic starting with '$'
+            "#, $SYS/x, false",
+            "+/x, $SYS/x, false",
+            "+/#, $aws/things/t/shadow/#, false",
+            "$SYS/#, $SYS/x, true",
+            "$SYS/+, $SYS/#, true",
     })
     void overlap(String a, String b, boolean expected) {
         assertThat(TopicFilter.subscriptionsOverlap(a, b)).isEqualTo(expected);
@@ -111,6 +117,15 @@ class TopicFilterTest {
     void overlapsComparesSubscriptions() {
         assertThat(TopicFilter.parse("a/<x>/c").overlaps(TopicFilter.parse("a/b/<y>"))).isTrue();
         assertThat(TopicFilter.parse("a/<x>/c").overlaps(TopicFilter.parse("b/#"))).isFalse();
+    }
+
+    @Test
+    void overlaps_aWildcardFirstFilterAndADollarTopic_doNotOverlap() {
+        // Downstream routes '#' and '$aws/...' of one sink never see the same cloud message.
+        assertThat(TopicFilter.parse("#").overlaps(TopicFilter.parse("$aws/things/t/shadow/update/accepted")))
+                .isFalse();
+        assertThat(TopicFilter.parse("<thing>/#").overlaps(TopicFilter.parse("$aws/things/t/jobs/notify")))
+                .isFalse();
     }
 
     @Test

@@ -3,6 +3,7 @@ package io.edgebridge.core.internal.route;
 import io.edgebridge.config.BridgeConfig;
 import io.edgebridge.config.DownstreamRoute;
 import io.edgebridge.config.UpstreamRoute;
+import io.edgebridge.config.template.TopicAlgebra;
 import io.edgebridge.config.template.Topics;
 import io.edgebridge.core.internal.stats.BridgeMetrics;
 import java.util.ArrayList;
@@ -101,44 +102,25 @@ public final class RouteTable {
         return minimalCover(upstream.stream().map(r -> r.filter().subscription()).toList());
     }
 
+    /**
+     * The filters no other one covers ({@link TopicAlgebra#covers}); of filters matching the same
+     * topics (duplicates, {@code #} and {@code +/#}) the first one is kept.
+     */
     static List<String> minimalCover(List<String> filters) {
         List<String> unique = new ArrayList<>(new LinkedHashSet<>(filters));
         List<String> kept = new ArrayList<>();
-        for (String candidate : unique) {
+        for (int i = 0; i < unique.size(); i++) {
+            String candidate = unique.get(i);
             boolean covered = false;
-            for (String other : unique) {
-                if (!other.equals(candidate) && covers(other, candidate)) {
-                    covered = true;
-                    break;
-                }
+            for (int j = 0; j < unique.size() && !covered; j++) {
+                String other = unique.get(j);
+                covered = j != i && TopicAlgebra.covers(other, candidate)
+                        && (j < i || !TopicAlgebra.covers(candidate, other));
             }
             if (!covered) {
                 kept.add(candidate);
             }
         }
         return kept;
-    }
-
-    /** Whether every topic matching subscription {@code b} also matches subscription {@code a}. */
-    static boolean covers(String a, String b) {
-        String[] la = Topics.levels(a);
-        String[] lb = Topics.levels(b);
-        for (int i = 0; ; i++) {
-            if (i == la.length) {
-                return i == lb.length;
-            }
-            if (la[i].equals("#")) {
-                return true;
-            }
-            if (i == lb.length || lb[i].equals("#")) {
-                return false;
-            }
-            if (la[i].equals("+")) {
-                continue;
-            }
-            if (lb[i].equals("+") || !la[i].equals(lb[i])) {
-                return false;
-            }
-        }
     }
 }

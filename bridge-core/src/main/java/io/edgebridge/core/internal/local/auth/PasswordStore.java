@@ -2,14 +2,12 @@ package io.edgebridge.core.internal.local.auth;
 
 import io.edgebridge.config.auth.PasswordFile;
 import io.edgebridge.config.auth.PasswordHash;
+import io.edgebridge.core.support.FileWatcher;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.security.SecureRandom;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -17,8 +15,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The users of the embedded broker, from a {@code mosquitto_passwd} file. {@link #reloadIfChanged}
- * re-reads it when its modification time or size changed; a file that no longer parses keeps the
- * previous users and is logged.
+ * re-reads it when its modification time or size changed (a {@link FileWatcher} poll); a file that
+ * no longer parses or cannot be read keeps the previous users and is logged.
  */
 public final class PasswordStore {
 
@@ -28,32 +26,39 @@ public final class PasswordStore {
             new SecureRandom());
 
     private final Path file;
+    private final FileWatcher watcher;
     private volatile Map<String, PasswordHash> users = Map.of();
-    private volatile Object version;
 
     public PasswordStore(Path file) {
         this.file = file;
+        this.watcher = FileWatcher.builder("password file").watch(file, FileWatcher.Fingerprint.METADATA)
+                .onChange(change -> {
+                    reload();
+                    return true; // a file that does not parse is not tried again until it changes
+                }).build();
     }
 
     /** Reads the file; at start a malformed file is an error. */
     public void load() throws IOException {
-        Object seen = version();
+        String seen = FileWatcher.Fingerprint.METADATA.of(file);
         PasswordFile.Parsed parsed = PasswordFile.read(file);
         if (!parsed.problems().isEmpty()) {
             throw new IOException(describe(parsed));
         }
         users = parsed.entries();
-        version = seen;
+        watcher.markSeen(file, seen);
     }
 
-    /** Re-reads the file if it changed since the last successful read or failed attempt. */
+    /**
+     * Re-reads the file if it changed since the last successful read or failed attempt; while it
+     * cannot be read the watcher logs that (rate-limited) and the previous users stay.
+     */
     public void reloadIfChanged() {
+        watcher.checkNow();
+    }
+
+    private void reload() {
         try {
-            Object seen = version();
-            if (Objects.equals(seen, version)) {
-                return;
-            }
-            version = seen;
             PasswordFile.Parsed parsed = PasswordFile.read(file);
             if (!parsed.problems().isEmpty()) {
                 log.atError().addKeyValue("file", file)
@@ -67,11 +72,6 @@ public final class PasswordStore {
             log.atError().addKeyValue("file", file)
                     .log("password file not reloaded, keeping the previous {} users: {}", users.size(), e.toString());
         }
-    }
-
-    private Object version() throws IOException {
-        BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class);
-        return attributes.lastModifiedTime() + "/" + attributes.size();
     }
 
     private String describe(PasswordFile.Parsed parsed) {
