@@ -3,13 +3,13 @@ package io.edgebridge.aws;
 import io.edgebridge.config.Backoff;
 import io.edgebridge.core.support.BackoffDelays;
 import io.edgebridge.core.support.LogLimit;
+import io.edgebridge.core.support.SinkThreads;
 import io.edgebridge.core.support.TlsFault;
 import io.edgebridge.core.support.TlsProbe;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -49,11 +49,7 @@ final class TlsGate implements AutoCloseable {
         this.timeout = timeout;
         this.backoff = backoff;
         this.scheduler = scheduler;
-        this.prober = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "aws-tls-" + sink);
-            t.setDaemon(true);
-            return t;
-        });
+        this.prober = SinkThreads.singleThread("aws-tls-" + sink);
     }
 
     /**

@@ -11,7 +11,7 @@ import com.microsoft.azure.sdk.iot.device.twin.DirectMethodResponse;
 import com.microsoft.azure.sdk.iot.device.twin.MethodCallback;
 import io.edgebridge.config.template.CloudTopic;
 import io.edgebridge.config.template.Template;
-import io.edgebridge.core.api.DownstreamHandler;
+import io.edgebridge.core.api.DownstreamSubscription;
 import io.edgebridge.core.api.InboundMessage;
 import io.edgebridge.core.api.RequestOutcome;
 import io.micrometer.core.instrument.Counter;
@@ -22,7 +22,6 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
 import io.edgebridge.core.support.LogLimit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,7 +33,8 @@ import org.slf4j.LoggerFactory;
  * method's response: its payload (JSON, or the text as a JSON string) and status (the answer's user
  * property {@code status}, default 200). No matching route: 404; a value that is not a valid topic
  * level: 400; no answer within {@code methodTimeout}: 504; the local publish failed: 502. Each
- * outcome is counted ({@code edgebridge.azure.methods{sink,result}}).
+ * outcome is counted ({@code edgebridge.azure.methods{sink,result}}). Requests go through the sink's
+ * {@link DownstreamSubscription}.
  *
  * <p>The SDK's method callback is synchronous: methods are answered one at a time.
  */
@@ -49,15 +49,15 @@ final class AzureMethods implements MethodCallback {
     private final String sink;
     private final Template topic;
     private final Duration timeout;
-    private final Supplier<DownstreamHandler> handler;
+    private final DownstreamSubscription downstream;
     private final Map<String, Counter> results = new LinkedHashMap<>();
 
-    AzureMethods(String sink, Template topic, Duration timeout, Supplier<DownstreamHandler> handler,
+    AzureMethods(String sink, Template topic, Duration timeout, DownstreamSubscription downstream,
             MeterRegistry meters) {
         this.sink = sink;
         this.topic = topic;
         this.timeout = timeout;
-        this.handler = handler;
+        this.downstream = downstream;
         for (String result : new String[] {"answered", "no-route", "invalid", "timeout", "failed"}) {
             results.put(result, Counter.builder("edgebridge.azure.methods")
                     .description("Direct method calls by how they ended")
@@ -76,15 +76,11 @@ final class AzureMethods implements MethodCallback {
         if (rendered instanceof CloudTopic.Rejected invalid) {
             return end("invalid", method, 400, invalid.reason());
         }
-        DownstreamHandler h = handler.get();
-        if (h == null) {
-            return end("no-route", method, 404, "no route for method '" + method + "'");
-        }
         InboundMessage request = new InboundMessage(((CloudTopic.Routed) rendered).topic(), body,
                 Map.of(METHOD, method), Optional.of(AzureMessages.JSON));
         RequestOutcome outcome;
         try {
-            outcome = h.onRequest(request, timeout).toCompletableFuture()
+            outcome = downstream.request(request, timeout).toCompletableFuture()
                     .get(timeout.toMillis() + 5_000, TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

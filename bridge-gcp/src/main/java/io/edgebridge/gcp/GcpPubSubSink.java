@@ -3,20 +3,22 @@ package io.edgebridge.gcp;
 import io.edgebridge.core.api.DeliveryException;
 import io.edgebridge.core.api.DeliveryException.Disposition;
 import io.edgebridge.core.api.DownstreamHandler;
+import io.edgebridge.core.api.DownstreamSubscription;
 import io.edgebridge.core.api.OutboundMessage;
 import io.edgebridge.core.api.Sink;
 import io.edgebridge.core.api.SinkContext;
+import io.edgebridge.core.support.PendingSends;
+import io.edgebridge.core.support.SinkThreads;
 import io.edgebridge.gcp.PubSubMessages.Ready;
 import io.edgebridge.gcp.PubSubMessages.Refused;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,7 +31,11 @@ import org.slf4j.LoggerFactory;
  * (what can never be accepted is dead-lettered at once), then handed to the sink's publish thread,
  * which owns the per-topic publishers (see {@link TopicPublishers}); the library's flow control may
  * make that thread wait, never the engine's. A send completes when Pub/Sub acknowledged the
- * message's batch.
+ * message's batch. The sends waiting for Pub/Sub are {@link PendingSends} without a timeout of their
+ * own (the library retries them, and holds their ordering keys, for as long as it takes); at close
+ * they get a little time, then fail with RETRY.
+ *
+ * <p>Downstream (see {@link PubSubDownstream}) goes through the sink's {@link DownstreamSubscription}.
  *
  * <p>{@link #isConnected()} is the state of the sink's gRPC channel: a transport is up. The
  * credentials (a service-account key or Application Default Credentials) are never logged; logs
@@ -38,13 +44,14 @@ import org.slf4j.LoggerFactory;
 final class GcpPubSubSink implements Sink {
 
     private static final Logger log = LoggerFactory.getLogger(GcpPubSubSink.class);
-    private static final long CLOSE_WAIT_MILLIS = 5_000;
+    private static final Duration CLOSE_WAIT = Duration.ofSeconds(5);
 
     private final String name;
     private final GcpPubSubOptions options;
     private final SinkContext context;
     private final ExecutorService publishThread;
-    private final Set<CompletableFuture<Void>> pending = ConcurrentHashMap.newKeySet();
+    private final PendingSends pending = PendingSends.withoutTimeout();
+    private final DownstreamSubscription downstreamRoutes = new DownstreamSubscription();
     private final Object lock = new Object();
     // Publish-thread state.
     private PubSubConnection connection;
@@ -55,17 +62,12 @@ final class GcpPubSubSink implements Sink {
     private boolean closed;
     private PubSubDownstream downstream;
     private volatile PubSubConnection current;
-    private volatile DownstreamHandler handler;
 
     GcpPubSubSink(String name, GcpPubSubOptions options, SinkContext context) {
         this.name = name;
         this.options = options;
         this.context = context;
-        this.publishThread = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "edgebridge-gcp-publish-" + name);
-            t.setDaemon(true);
-            return t;
-        });
+        this.publishThread = SinkThreads.singleThread("edgebridge-gcp-publish-" + name);
     }
 
     @Override
@@ -79,8 +81,7 @@ final class GcpPubSubSink implements Sink {
             log.atError().addKeyValue("sink", name).log("downstream routes read this sink, but it has no"
                     + " 'downstream: {subscription: ...}': nothing is pulled");
         }
-        this.handler = handler;
-        return CompletableFuture.completedFuture(null);
+        return downstreamRoutes.subscribe(filters, handler);
     }
 
     @Override
@@ -122,10 +123,9 @@ final class GcpPubSubSink implements Sink {
                 return false;
             }
             current = c;
-            DownstreamHandler h = handler;
-            if (h != null && options.downstream().isPresent()) {
-                downstream = new PubSubDownstream(name, options.project(), options.downstream().get(), c, h,
-                        context.meters());
+            if (downstreamRoutes.hasHandler() && options.downstream().isPresent()) {
+                downstream = new PubSubDownstream(name, options.project(), options.downstream().get(), c,
+                        downstreamRoutes, context.meters());
                 downstream.start();
             }
         }
@@ -135,7 +135,7 @@ final class GcpPubSubSink implements Sink {
     private void onPublishThread(Runnable task) {
         try {
             publishThread.execute(task);
-        } catch (java.util.concurrent.RejectedExecutionException e) {
+        } catch (RejectedExecutionException e) {
             // closed
         }
     }
@@ -152,9 +152,10 @@ final class GcpPubSubSink implements Sink {
             return CompletableFuture.failedFuture(new DeliveryException(Disposition.PERMANENT, "message of " + bytes
                     + " bytes exceeds the sink's flowControl.bytes (" + options.flowControl().bytes() + ")"));
         }
-        CompletableFuture<Void> result = new CompletableFuture<>();
-        pending.add(result);
-        result.whenComplete((v, e) -> pending.remove(result));
+        CompletableFuture<Void> result = pending.add();
+        if (result.isDone()) {
+            return result; // closing
+        }
         TopicPublishers.Pending p = new TopicPublishers.Pending(message.sequence(), message.route(), ready, result);
         try {
             publishThread.execute(() -> {
@@ -168,7 +169,7 @@ final class GcpPubSubSink implements Sink {
                 }
                 publishers.publish(p);
             });
-        } catch (java.util.concurrent.RejectedExecutionException e) {
+        } catch (RejectedExecutionException e) {
             result.completeExceptionally(new DeliveryException(Disposition.RETRY, "sink " + name + " is closed"));
         }
         return result;
@@ -198,18 +199,13 @@ final class GcpPubSubSink implements Sink {
             }
             closed = true;
         }
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        Thread closer = new Thread(() -> {
+        return SinkThreads.closeInBackground("edgebridge-gcp-close-" + name, () -> {
             try {
                 closeNow();
             } finally {
                 log.atInfo().addKeyValue("sink", name).log("disconnected from Google Cloud Pub/Sub");
-                done.complete(null);
             }
-        }, "edgebridge-gcp-close-" + name);
-        closer.setDaemon(true);
-        closer.start();
-        return done;
+        });
     }
 
     private void closeNow() {
@@ -221,21 +217,8 @@ final class GcpPubSubSink implements Sink {
             d.close();
         }
         // Sends the library holds get a little time to be acknowledged; the rest stay in the spool.
-        long deadline = System.currentTimeMillis() + CLOSE_WAIT_MILLIS;
-        for (CompletableFuture<Void> p : List.copyOf(pending)) {
-            long left = deadline - System.currentTimeMillis();
-            if (left <= 0) {
-                break;
-            }
-            try {
-                p.get(left, TimeUnit.MILLISECONDS);
-            } catch (Exception e) {
-                // failed or still open: handled below
-            }
-        }
-        for (CompletableFuture<Void> p : List.copyOf(pending)) {
-            p.completeExceptionally(new DeliveryException(Disposition.RETRY, "sink " + name + " is closing"));
-        }
+        pending.awaitSettled(CLOSE_WAIT);
+        pending.close("sink " + name + " is closing");
         // The publishers are not shut down one by one: Publisher.shutdown() waits for everything the
         // library counts as outstanding, for ever during an outage (and, in 1.153, after an ordering
         // key failed with unsent messages). The sink owns their channel and threads: closing those ends them.
@@ -243,7 +226,7 @@ final class GcpPubSubSink implements Sink {
         PubSubConnection c = current;
         if (c == null) {
             try {
-                publishThread.awaitTermination(CLOSE_WAIT_MILLIS, TimeUnit.MILLISECONDS);
+                publishThread.awaitTermination(CLOSE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }

@@ -8,7 +8,7 @@ import com.google.cloud.pubsub.v1.Subscriber;
 import com.google.pubsub.v1.PubsubMessage;
 import io.edgebridge.config.Backoff;
 import io.edgebridge.config.template.CloudTopic;
-import io.edgebridge.core.api.DownstreamHandler;
+import io.edgebridge.core.api.DownstreamSubscription;
 import io.edgebridge.core.api.InboundMessage;
 import io.edgebridge.core.support.BackoffDelays;
 import io.edgebridge.core.support.LogLimit;
@@ -19,7 +19,6 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -27,7 +26,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The downstream half of a {@code gcp-pubsub} sink: a streaming-pull subscriber whose messages are
- * routed under {@code downstream.topic}, rendered from their attributes.
+ * routed under {@code downstream.topic}, rendered from their attributes, and handed to the sink's
+ * {@link DownstreamSubscription}.
  *
  * <p>A message is acknowledged only after the handler's stage completed normally (the local
  * broker's PUBACK); it is nacked (Pub/Sub redelivers it) when the stage fails or does not complete
@@ -55,7 +55,7 @@ final class PubSubDownstream {
     private final String subscription;
     private final Downstream options;
     private final PubSubConnection connection;
-    private final DownstreamHandler handler;
+    private final DownstreamSubscription downstream;
     private final Counter delivered;
     private final Counter rejected;
     private final Counter nacked;
@@ -68,13 +68,13 @@ final class PubSubDownstream {
     private volatile String problem;
 
     PubSubDownstream(String sink, String project, Downstream options, PubSubConnection connection,
-            DownstreamHandler handler, MeterRegistry meters) {
+            DownstreamSubscription downstream, MeterRegistry meters) {
         this.sink = sink;
         this.subscription = ((PubSubNames.Resolved) PubSubNames.resolve(project, "subscriptions",
                 options.subscription())).fullName();
         this.options = options;
         this.connection = connection;
-        this.handler = handler;
+        this.downstream = downstream;
         this.delivered = counter(meters, "delivered");
         this.rejected = counter(meters, "rejected");
         this.nacked = counter(meters, "nacked");
@@ -200,20 +200,14 @@ final class PubSubDownstream {
         if (routed instanceof CloudTopic.Rejected r) {
             reply.ack();
             rejected.increment();
-            handler.onRejected("Pub/Sub message " + message.getMessageId() + " from " + subscription + ": "
+            downstream.reject("Pub/Sub message " + message.getMessageId() + " from " + subscription + ": "
                     + r.reason());
             return;
         }
         InboundMessage inbound = new InboundMessage(((CloudTopic.Routed) routed).topic(),
                 message.getData().toByteArray(), attributes, Optional.empty(), Optional.of(message.getMessageId()));
-        CompletableFuture<Void> local;
-        try {
-            local = handler.onMessage(inbound).toCompletableFuture();
-        } catch (RuntimeException e) {
-            local = CompletableFuture.failedFuture(e);
-        }
         // orTimeout completes the handler's own stage: that is how the handler learns it was given up.
-        local.orTimeout(options.timeout().toMillis(), TimeUnit.MILLISECONDS).whenComplete((ok, error) -> {
+        downstream.deliver(inbound).toCompletableFuture().orTimeout(options.timeout().toMillis(), TimeUnit.MILLISECONDS).whenComplete((ok, error) -> {
             if (error == null) {
                 reply.ack();
                 delivered.increment();

@@ -12,6 +12,7 @@ import com.google.api.gax.rpc.ApiException;
 import com.google.cloud.pubsub.v1.Publisher;
 import io.edgebridge.core.api.DeliveryException;
 import io.edgebridge.core.api.DeliveryException.Disposition;
+import io.edgebridge.core.support.Futures;
 import io.edgebridge.gcp.PubSubMessages.Ready;
 import java.io.IOException;
 import java.time.Duration;
@@ -23,8 +24,6 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -267,10 +266,7 @@ final class TopicPublishers {
 
     /** What the engine should do after the library failed a publish. */
     static DeliveryException classify(Throwable error, String topic, boolean ordered) {
-        Throwable cause = error;
-        while ((cause instanceof ExecutionException || cause instanceof CompletionException) && cause.getCause() != null) {
-            cause = cause.getCause();
-        }
+        Throwable cause = Futures.unwrap(error);
         if (cause instanceof ApiException api) {
             String code = api.getStatusCode().getCode().name();
             String reason = "Pub/Sub: " + code + (api.getMessage() == null ? "" : " (" + api.getMessage() + ")");

@@ -1,5 +1,6 @@
 package io.edgebridge.core.api;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -8,7 +9,8 @@ import java.util.concurrent.CompletionStage;
  * A sink's downstream side as the engine sets it up through {@link Sink#subscribe}: the filters to
  * subscribe to on the cloud's side and the handler that takes what arrives there. A sink keeps one,
  * returns {@link #subscribe} from its own {@code subscribe}, and hands every message its cloud
- * delivers to {@link #deliver}. Thread-safe.
+ * delivers to {@link #deliver}, every request to {@link #request} and every message it refuses to
+ * {@link #reject}: nothing from the cloud reaches the handler another way. Thread-safe.
  */
 public final class DownstreamSubscription {
 
@@ -48,6 +50,35 @@ public final class DownstreamSubscription {
             return h.onMessage(message);
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    /**
+     * Hands a request from the cloud (a direct method call) to the handler ({@link
+     * DownstreamHandler#onRequest}); without a handler there is no downstream route for it
+     * ({@link RequestOutcome.NoRoute}). Never completes exceptionally: a handler that throws makes a
+     * {@link RequestOutcome.Failed}.
+     */
+    public CompletionStage<RequestOutcome> request(InboundMessage request, Duration timeout) {
+        DownstreamHandler h = handler;
+        if (h == null) {
+            return CompletableFuture.completedFuture(new RequestOutcome.NoRoute());
+        }
+        try {
+            return h.onRequest(request, timeout).exceptionally(e -> new RequestOutcome.Failed(String.valueOf(e)));
+        } catch (RuntimeException e) {
+            return CompletableFuture.completedFuture(new RequestOutcome.Failed(e.toString()));
+        }
+    }
+
+    /**
+     * Reports a cloud message the sink acknowledged without handing it over because it can never be
+     * routed ({@link DownstreamHandler#onRejected}); nothing without a handler.
+     */
+    public void reject(String reason) {
+        DownstreamHandler h = handler;
+        if (h != null) {
+            h.onRejected(reason);
         }
     }
 }

@@ -3,6 +3,7 @@ package io.edgebridge.core.api;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -62,6 +63,49 @@ class DownstreamSubscriptionTest {
 
         assertThat(downstream.deliver(message("c/fails")).toCompletableFuture()).isCompletedExceptionally();
         assertThat(downstream.deliver(message("c/throws")).toCompletableFuture()).isCompletedExceptionally();
+    }
+
+    @Test
+    void request_withoutHandler_hasNoRoute_andReject_isIgnored() {
+        downstream.reject("invalid deviceId");
+
+        assertThat(downstream.request(message("m/reboot"), Duration.ofSeconds(1)).toCompletableFuture())
+                .isCompletedWithValue(new RequestOutcome.NoRoute());
+    }
+
+    @Test
+    void request_andReject_reachTheHandler_andAFailingHandlerMakesAFailedOutcome() {
+        List<String> rejected = new ArrayList<>();
+        RequestOutcome answered = new RequestOutcome.Answered(new byte[0], Map.of(), Optional.empty());
+        downstream.subscribe(List.of("m/#"), new DownstreamHandler() {
+            @Override
+            public CompletionStage<Void> onMessage(InboundMessage message) {
+                return CompletableFuture.completedFuture(null);
+            }
+
+            @Override
+            public CompletionStage<RequestOutcome> onRequest(InboundMessage request, Duration timeout) {
+                return switch (request.topic()) {
+                    case "m/throws" -> throw new IllegalStateException("broken");
+                    case "m/fails" -> CompletableFuture.failedFuture(new IllegalStateException("failed"));
+                    default -> CompletableFuture.completedFuture(answered);
+                };
+            }
+
+            @Override
+            public void onRejected(String reason) {
+                rejected.add(reason);
+            }
+        });
+
+        downstream.reject("invalid deviceId");
+        assertThat(rejected).containsExactly("invalid deviceId");
+        assertThat(downstream.request(message("m/reboot"), Duration.ofSeconds(1)).toCompletableFuture())
+                .isCompletedWithValue(answered);
+        assertThat(downstream.request(message("m/throws"), Duration.ofSeconds(1)).toCompletableFuture().join())
+                .isInstanceOfSatisfying(RequestOutcome.Failed.class, f -> assertThat(f.reason()).contains("broken"));
+        assertThat(downstream.request(message("m/fails"), Duration.ofSeconds(1)).toCompletableFuture().join())
+                .isInstanceOfSatisfying(RequestOutcome.Failed.class, f -> assertThat(f.reason()).contains("failed"));
     }
 
     private static CompletionStage<Void> failWith(RuntimeException e) {
