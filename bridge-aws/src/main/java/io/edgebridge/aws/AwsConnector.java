@@ -3,24 +3,23 @@ package io.edgebridge.aws;
 import io.edgebridge.config.tls.TlsFileCheck;
 import io.edgebridge.core.api.DownstreamSubscription;
 import io.edgebridge.core.api.SinkContext;
+import io.edgebridge.core.support.FileWatcher;
 import io.edgebridge.core.support.LogLimit;
 import io.edgebridge.core.support.TlsProbe;
-import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.crt.CrtRuntimeException;
 
 /**
- * Keeps the sink's one current {@link AwsConnection}: opens the first at start; hashes the
- * certificate, key and CA files every {@code rotationCheck} and on a change opens a new client from
+ * Keeps the sink's one current {@link AwsConnection}: opens the first at start; a {@link FileWatcher}
+ * hashes the certificate, key and CA files every {@code rotationCheck}, and on a change this opens a new client from
  * them and retires the old one (its sends in flight fail with RETRY); replaces a client whose TLS
  * fault the {@link TlsGate} confirmed by one held back until the fault is gone; retires the last at
  * close. A rotation that installs an expired, unreadable or mismatched file keeps the current
@@ -40,8 +39,7 @@ final class AwsConnector {
     private volatile AwsConnection current;
     private volatile boolean started;
     private volatile boolean closed;
-    private volatile ScheduledFuture<?> rotationTask;
-    private FileFingerprint applied; // guarded by lock
+    private volatile FileWatcher certificateWatch;
     private String lastOpenProblem; // guarded by lock
     private int generation; // guarded by lock
 
@@ -73,59 +71,54 @@ final class AwsConnector {
             log.atInfo().addKeyValue("sink", name).addKeyValue("endpoint", options.display())
                     .addKeyValue("clientId", options.clientId()).addKeyValue("certificate", options.certificate())
                     .log("connecting to AWS IoT Core");
-            switchIfChanged();
+            // The CA file counts too: replacing a wrong one must take effect without a restart.
+            FileWatcher.Builder files = FileWatcher.builder("certificate files of sink " + name)
+                    .watch(options.certificate()).watch(options.privateKey())
+                    .interval(options.rotationCheck()).scheduler(context.scheduler())
+                    .onChange(this::switchTo);
+            options.ca().ifPresent(files::watch);
+            certificateWatch = files.build();
         }
-        long every = options.rotationCheck().toMillis();
-        rotationTask = context.scheduler().scheduleWithFixedDelay(this::checkRotation, every, every,
-                TimeUnit.MILLISECONDS);
+        // Outside the lock: a poll holds the watcher's lock and then takes ours. The first poll opens
+        // the first client (every file counts as changed); later ones notice a rotation.
+        certificateWatch.checkNow();
+        certificateWatch.start();
     }
 
-    private void checkRotation() {
-        try {
-            synchronized (lock) {
-                if (!closed) {
-                    switchIfChanged();
-                }
-            }
-        } catch (RuntimeException e) {
-            log.atError().addKeyValue("sink", name).setCause(e).log("certificate check failed");
+    /**
+     * Opens a client from the files as they are now: the first, or after a rotation. False leaves the
+     * change to be reported again at the next check (a file problem, or one aws-crt cannot use yet).
+     */
+    private boolean switchTo(FileWatcher.Change change) {
+        synchronized (lock) {
+            return closed || switchToLocked(change);
         }
     }
 
-    /** Opens a client when there is none or the certificate files changed since the last one. */
-    private void switchIfChanged() {
-        FileFingerprint now;
-        try {
-            now = FileFingerprint.of(options.certificate(), options.privateKey(), options.ca());
-        } catch (IOException e) {
-            openProblem("cannot read the certificate, key or CA file: " + e.getClass().getSimpleName() + " "
-                    + e.getMessage());
-            return;
-        }
+    private boolean switchToLocked(FileWatcher.Change change) {
         AwsConnection old = current;
-        if (old != null && now.equals(applied)) {
-            return;
-        }
         // The same checks as the config loader's, with the same words: a rotation that installs an expired,
         // unreadable or mismatched file keeps the current connection and says which file is wrong.
         Optional<String> fileProblem = fileProblem();
         if (fileProblem.isPresent()) {
             openProblem(fileProblem.get() + (old != null ? "; keeping the current connection" : ""));
-            return;
+            return false;
         }
         Optional<AwsConnection> next = open();
         if (next.isEmpty()) {
-            return; // e.g. a file half-written during a rotation: try again at the next check
+            return false; // e.g. a file half-written during a rotation: try again at the next check
         }
-        applied = now;
         lastOpenProblem = null;
         if (old != null) {
-            log.atInfo().addKeyValue("sink", name).addKeyValue("certificateSha256", now.shortCertificate())
+            // Only the certificate's hash is shown; nothing derived from the key is.
+            log.atInfo().addKeyValue("sink", name)
+                    .addKeyValue("certificateSha256", change.fingerprint(options.certificate()).substring(0, 16))
                     .log("certificate files changed: reconnecting with the new certificate");
             old.retire("the connection is being replaced after a certificate rotation");
         }
         current = next.get();
         startWhenTlsAccepted(next.get());
+        return true;
     }
 
     private Optional<String> fileProblem() {
@@ -201,9 +194,9 @@ final class AwsConnector {
             c = current;
             current = null;
         }
-        ScheduledFuture<?> task = rotationTask;
-        if (task != null) {
-            task.cancel(false);
+        FileWatcher watch = certificateWatch;
+        if (watch != null) {
+            watch.close();
         }
         gate.close();
         if (c == null) {

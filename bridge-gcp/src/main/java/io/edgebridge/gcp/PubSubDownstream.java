@@ -205,7 +205,8 @@ final class PubSubDownstream {
             return;
         }
         InboundMessage inbound = new InboundMessage(((CloudTopic.Routed) routed).topic(),
-                message.getData().toByteArray(), attributes, Optional.empty(), Optional.of(message.getMessageId()));
+                message.getData().toByteArray(), attributes, Optional.empty(), Optional.of(message.getMessageId()),
+                true); // a Pub/Sub message id names one message for good
         // orTimeout completes the handler's own stage: that is how the handler learns it was given up.
         downstream.deliver(inbound).toCompletableFuture().orTimeout(options.timeout().toMillis(), TimeUnit.MILLISECONDS).whenComplete((ok, error) -> {
             if (error == null) {

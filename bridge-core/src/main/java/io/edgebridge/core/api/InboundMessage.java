@@ -16,9 +16,20 @@ import java.util.Optional;
  *                    unacknowledged. Empty when the cloud gives none. The handler joins a redelivery
  *                    to a delivery of the same id still in progress instead of publishing it again,
  *                    and counts it as redelivered rather than received.
+ * @param lastingId   whether {@code id} goes on naming this message after it was acknowledged, for as
+ *                    long as the cloud may still redeliver it (a Pub/Sub message id), unlike an MQTT
+ *                    packet identifier, which the next message may reuse. A redelivery of a message
+ *                    with a lasting id that was already published locally is acknowledged to the cloud
+ *                    again without a second local copy (the cloud's redelivery raced its ack).
  */
 public record InboundMessage(String topic, byte[] payload, Map<String, String> properties,
-        Optional<String> contentType, Optional<String> id) {
+        Optional<String> contentType, Optional<String> id, boolean lastingId) {
+
+    /** A message whose identity (if any) is reused once it is acknowledged. */
+    public InboundMessage(String topic, byte[] payload, Map<String, String> properties, Optional<String> contentType,
+            Optional<String> id) {
+        this(topic, payload, properties, contentType, id, false);
+    }
 
     /** A message without an identity: every delivery of it is handled as a new message. */
     public InboundMessage(String topic, byte[] payload, Map<String, String> properties, Optional<String> contentType) {

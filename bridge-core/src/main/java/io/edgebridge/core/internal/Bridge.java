@@ -23,9 +23,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
@@ -66,11 +66,15 @@ public final class Bridge implements AdminView {
         this.config = config;
         this.metrics = new BridgeMetrics(registry);
         this.routes = RouteTable.compile(config, metrics);
-        this.scheduler = Executors.newScheduledThreadPool(2, r -> {
+        ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(2, r -> {
             Thread t = new Thread(r, "bridge-timer");
             t.setDaemon(true);
             return t;
         });
+        // Send timeouts are scheduled per message and nearly all cancelled by the answer: drop them
+        // from the queue at once instead of holding each until its delay runs out.
+        timer.setRemoveOnCancelPolicy(true);
+        this.scheduler = timer;
         Map<String, SinkFactory> byType = factories.stream()
                 .collect(Collectors.toMap(SinkFactory::type, Function.identity()));
         // dataDir cannot change at run time: every sink's state lives under the one the bridge started with.

@@ -91,7 +91,8 @@ public final class DownstreamRouter implements DownstreamHandler {
             return joined.get();
         }
         long receivedAt = System.currentTimeMillis();
-        boolean redelivery = message.id().map(deliveries::givenUpBefore).orElse(false);
+        boolean published = message.lastingId() && message.id().map(deliveries::deliveredBefore).orElse(false);
+        boolean redelivery = published || message.id().map(deliveries::givenUpBefore).orElse(false);
         String[] levels = Topics.levels(message.topic());
         List<CompiledDownstreamRoute> matched = new ArrayList<>(1);
         List<CompiledDownstreamRoute.Publish> publishes = new ArrayList<>(1);
@@ -112,6 +113,9 @@ public final class DownstreamRouter implements DownstreamHandler {
                 matched.add(route);
                 publishes.add((CompiledDownstreamRoute.Publish) result.get());
             }
+        }
+        if (published) {
+            return CompletableFuture.completedFuture(null); // published already: acknowledge the redelivery
         }
         if (publishes.isEmpty()) {
             if (!anyRoute) {
@@ -141,6 +145,9 @@ public final class DownstreamRouter implements DownstreamHandler {
         CompletableFuture.allOf(all.toArray(new CompletableFuture[0])).whenComplete((v, error) -> {
             if (delivery.abandoned()) {
                 return; // already ended, and remembered as given up
+            }
+            if (error == null && message.lastingId()) {
+                message.id().ifPresent(deliveries::deliveredLasting);
             }
             deliveries.ended(delivery, error == null);
             delivery.finish(error == null ? null : Futures.unwrap(error));

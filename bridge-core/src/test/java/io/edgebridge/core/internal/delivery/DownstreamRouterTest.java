@@ -182,6 +182,36 @@ class DownstreamRouterTest {
         assertThat(again).isCompleted();
     }
 
+    /** A Pub/Sub redelivery that raced the ack of a delivered message: acknowledged again, not published again. */
+    @Test
+    void aLastingIdDeliveredAlready_isAcknowledgedWithoutASecondLocalCopy_andCountedRedelivered() {
+        InboundMessage message = new InboundMessage("cmd/d1", "reboot".getBytes(StandardCharsets.UTF_8), Map.of(),
+                Optional.empty(), Optional.of("m1"), true);
+        CompletableFuture<Void> first = router.onMessage(message).toCompletableFuture();
+        local.acknowledgeAll();
+        assertThat(first).isCompleted();
+
+        CompletableFuture<Void> late = router.onMessage(message).toCompletableFuture();
+
+        assertThat(late).isCompleted();
+        assertThat(local.publishes).hasSize(1);
+        assertThat(count("edgebridge.messages.received", "route", "commands")).isEqualTo(1);
+        assertThat(count("edgebridge.messages.redelivered", "route", "commands", "sink", "cloud")).isEqualTo(1);
+    }
+
+    /** An MQTT packet identifier is reused by the next message once acknowledged: that one is new. */
+    @Test
+    void aReusedIdDeliveredAlready_isANewMessage() {
+        CompletableFuture<Void> first = router.onMessage(command("d1", "reboot", "7")).toCompletableFuture();
+        local.acknowledgeAll();
+        assertThat(first).isCompleted();
+
+        router.onMessage(command("d1", "shutdown", "7"));
+
+        assertThat(local.publishes).hasSize(2);
+        assertThat(count("edgebridge.messages.received", "route", "commands")).isEqualTo(2);
+    }
+
     @Test
     void messagesWithoutIdentity_areDeliveredOnceEach_evenWhenEqual() {
         router.onMessage(command("d1", "toggle", null));
