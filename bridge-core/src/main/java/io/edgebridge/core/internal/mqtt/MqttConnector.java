@@ -62,6 +62,8 @@ final class MqttConnector extends ChannelInboundHandlerAdapter {
      * by the callers' in-flight windows) while more than the high mark is buffered, until it drains
      * below the low mark. A few hundred KiB keep a fast link busy; the kernel's socket buffer adds more.
      */
+    /** How long a DISCONNECT may take to be written before the link closes its connection anyway. */
+    private static final long DISCONNECT_GRACE_MILLIS = 2_000;
     static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(64 * 1024, 256 * 1024);
 
     private final MqttEndpointConfig endpoint;
@@ -142,6 +144,8 @@ final class MqttConnector extends ChannelInboundHandlerAdapter {
         channel = null;
         if (ch != null && ch.isActive()) {
             ch.writeAndFlush(MqttMessageBuilders.disconnect().build()).addListener(f -> ch.close());
+            // A broker that stopped reading never takes the DISCONNECT: the connection ends all the same.
+            ch.eventLoop().schedule(() -> ch.close(), DISCONNECT_GRACE_MILLIS, TimeUnit.MILLISECONDS);
             ch.closeFuture().addListener(f -> closedFuture.complete(null));
         } else {
             closedFuture.complete(null);
