@@ -1,11 +1,7 @@
 package io.edgebridge.core.internal.mqtt;
 
 import io.edgebridge.config.MqttEndpointConfig;
-import io.edgebridge.config.TlsConfig;
 import io.edgebridge.core.support.BackoffDelays;
-import io.edgebridge.core.support.LogLimit;
-import io.edgebridge.core.support.TlsFault;
-import io.edgebridge.core.support.TlsFaults;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -57,13 +53,13 @@ final class MqttConnector extends ChannelInboundHandlerAdapter {
      * the bridge right after each CONNACK then sees the backoff grow, not a reconnect every few ms.
      */
     private static final long STABLE_CONNECTION_NANOS = TimeUnit.SECONDS.toNanos(10);
+    /** How long a DISCONNECT may take to be written before the link closes its connection anyway. */
+    private static final long DISCONNECT_GRACE_MILLIS = 2_000;
     /**
      * Netty's outbound buffer of one connection: publishes wait in the link's queue (unencoded, bounded
      * by the callers' in-flight windows) while more than the high mark is buffered, until it drains
      * below the low mark. A few hundred KiB keep a fast link busy; the kernel's socket buffer adds more.
      */
-    /** How long a DISCONNECT may take to be written before the link closes its connection anyway. */
-    private static final long DISCONNECT_GRACE_MILLIS = 2_000;
     static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(64 * 1024, 256 * 1024);
 
     private final MqttEndpointConfig endpoint;
@@ -73,8 +69,7 @@ final class MqttConnector extends ChannelInboundHandlerAdapter {
     private final EventLoop loop;
     private final MqttChannelInitializer initializer;
     private final ChannelHandler failures = new Failures();
-    private final LogLimit tlsFaultLog = new LogLimit();
-    private final LogLimit lostLog = new LogLimit();
+    private final ConnectionLossLog lossLog;
     private final CompletableFuture<Void> firstConnect = new CompletableFuture<>();
     private final CompletableFuture<Void> closedFuture = new CompletableFuture<>();
     private volatile boolean connected;
@@ -100,6 +95,7 @@ final class MqttConnector extends ChannelInboundHandlerAdapter {
         this.receiveMaximum = receiveMaximum;
         this.loop = loop;
         this.initializer = new MqttChannelInitializer(endpoint, ssl, this, subscriptions, flights);
+        this.lossLog = new ConnectionLossLog(endpoint, name);
     }
 
     /** Any thread. Completes at the first accepted connection; fails only when the link is closed first. */
@@ -362,8 +358,8 @@ final class MqttConnector extends ChannelInboundHandlerAdapter {
         if (closed) {
             return;
         }
-        String why = lostReason != null ? lostReason : describe(cause);
-        ProtocolError violation = protocolError;
+        Optional<String> reason = Optional.ofNullable(lostReason);
+        Optional<ProtocolError> violation = Optional.ofNullable(protocolError);
         lostReason = null;
         protocolError = null;
         lastCause = null;
@@ -371,50 +367,9 @@ final class MqttConnector extends ChannelInboundHandlerAdapter {
             attempts = 0;
         }
         long delay = BackoffDelays.millis(endpoint.reconnect(), attempts);
-        Optional<TlsFault> tls = endpoint.tls() && cause != null ? TlsFaults.classify(cause, tlsFiles()) : Optional.empty();
-        if (tls.isPresent()) {
-            // A TLS fault repeats until someone changes a file or the server: one line per kind and interval.
-            LogLimit.Pass pass = tlsFaultLog.admit(tls.get().kind().name());
-            if (pass.logs()) {
-                log.atWarn().addKeyValue("link", name).addKeyValue("broker", endpoint.displayUri())
-                        .addKeyValue("tlsFault", tls.get().kind()).addKeyValue("attempt", attempts + 1)
-                        .log("cannot connect: {}; retrying, next in {} ms{}", tls.get().message(), delay, pass.suffix());
-            }
-        } else if (wasConnected || attempts == 0) {
-            // A broker that drops the link right after each CONNACK (or breaks the protocol on each
-            // connection) would repeat this: one line per reason and interval.
-            LogLimit.Pass pass = lostLog.admit(why);
-            if (pass.logs()) {
-                var line = log.atWarn().addKeyValue("link", name).addKeyValue("broker", endpoint.displayUri());
-                if (violation != null && violation.packetId() != 0) {
-                    line = line.addKeyValue("packetId", violation.packetId());
-                }
-                line.log("{} ({}); reconnecting in {} ms{}", wasConnected ? "disconnected" : "cannot connect", why,
-                        delay, pass.suffix());
-            }
-        } else {
-            log.atInfo().addKeyValue("link", name).addKeyValue("broker", endpoint.displayUri())
-                    .log("connect attempt {} failed ({}); next in {} ms", attempts + 1, why, delay);
-        }
+        lossLog.report(wasConnected, attempts, delay, reason, cause, violation);
         attempts++;
         pendingReconnect = loop.schedule(this::openConnection, delay, TimeUnit.MILLISECONDS);
-    }
-
-    private TlsFaults.Files tlsFiles() {
-        return new TlsFaults.Files(endpoint.host(), endpoint.tlsFiles().flatMap(TlsConfig::ca),
-                endpoint.tlsFiles().flatMap(TlsConfig::certificate));
-    }
-
-    static String describe(Throwable cause) {
-        if (cause == null) {
-            return "connection closed";
-        }
-        Throwable root = cause;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
-        String message = root.getMessage();
-        return root.getClass().getSimpleName() + (message == null ? "" : ": " + message);
     }
 
     private static int intProperty(MqttProperties properties, MqttProperties.MqttPropertyType type, int fallback) {
