@@ -209,9 +209,10 @@ public final class Spool implements AutoCloseable {
         return commits;
     }
 
-    /** Entries not yet reclaimed (some may be delivered and waiting for their chunk to complete). */
+    /** Durable entries not yet reclaimed (some may be delivered and waiting for their chunk to complete). */
     public long entryCount() {
-        return committed - head;
+        // drop-oldest may trim entries written but not yet durable, moving the head past committed
+        return Math.max(0, committed - head);
     }
 
     /** Whether the spool can write (and so accepts appends). */
@@ -685,13 +686,15 @@ public final class Spool implements AutoCloseable {
 
     /** Deletes whole chunks that every cursor has passed (never beyond what is durable). */
     private void reclaim() {
-        long min = cursors.min(committed);
+        long durable = committed;
+        long min = cursors.min(durable);
         long boundaryChunk = ChunkSizes.chunkOf(min);
         long to = boundaryChunk << ChunkSizes.CHUNK_BITS;
-        if (min >= committed) {
-            // Everything is delivered: the partial last chunk can go too.
-            to = committed;
-            boundaryChunk = ChunkSizes.chunkOf(committed) + 1;
+        if (min >= durable && durable == next) {
+            // Everything is delivered and nothing waits for its fsync: the partial last chunk can go too.
+            // (Entries at or after committed would share that chunk's byte count.)
+            to = durable;
+            boundaryChunk = ChunkSizes.chunkOf(durable) + 1;
         }
         if (to <= head) {
             return;

@@ -151,7 +151,7 @@ final class SpoolStore implements AutoCloseable {
     void syncWal() throws RocksDBException {
         lock.readLock().lock();
         try {
-            faults.beforeWrite();
+            faults.beforeSync();
             db().syncWal();
         } finally {
             lock.readLock().unlock();
