@@ -55,20 +55,19 @@ final class Retention {
     static Retention recover(SpoolConfig config, SpoolStore store, SpoolCursors cursors, Writability writability,
             SpoolNotices notices, long savedHead, long next) {
         Retention retention = new Retention(config, store, cursors, writability, notices);
-        long[] range = {-1, -1};
+        Run stored = new Run(next);
         store.visitSizes(savedHead, (seq, size, receivedAt) -> {
             retention.sizes.add(seq, size);
-            range[0] = range[0] < 0 ? seq : range[0];
-            range[1] = seq;
+            stored.add(seq, size);
             return true;
         });
-        retention.head = range[0] < 0 ? next : range[0];
+        retention.head = stored.first;
         retention.savedHead = savedHead;
-        retention.bytes = retention.sizes.total();
-        if (range[0] >= 0) {
+        retention.bytes = stored.bytes;
+        if (stored.end > stored.first) {
             log.atInfo().addKeyValue("dir", config.dir())
-                    .log("spool recovered {} stored messages ({} bytes), sequence {} to {}", range[1] - range[0] + 1,
-                            retention.bytes, range[0], range[1]);
+                    .log("spool recovered {} stored messages ({} bytes), sequence {} to {}", stored.end - stored.first,
+                            stored.bytes, stored.first, stored.end - 1);
         }
         return retention;
     }
@@ -124,14 +123,7 @@ final class Retention {
         if (!refuseNew() && sizes.total() > config.maxBytes()) {
             reclaim(durable, next);
             long excess = sizes.total() - config.maxBytes();
-            long[] freed = {0};
-            dropFromHead(DropReason.SPOOL_FULL, (seq, size, receivedAt) -> {
-                if (freed[0] >= excess) {
-                    return false;
-                }
-                freed[0] += size;
-                return true;
-            });
+            dropFromHead(DropReason.SPOOL_FULL, (receivedAt, freed) -> freed < excess);
             releaseIfMuchIsDead();
         }
     }
@@ -147,7 +139,7 @@ final class Retention {
         reclaim(durable, next);
         if (!config.maxAge().isZero()) {
             long cutoff = now - config.maxAge().toMillis();
-            dropFromHead(DropReason.EXPIRED, (seq, size, receivedAt) -> receivedAt < cutoff);
+            dropFromHead(DropReason.EXPIRED, (receivedAt, freed) -> receivedAt < cutoff);
         }
         save(false);
         releaseDeadFiles();
@@ -181,22 +173,21 @@ final class Retention {
     }
 
     /**
-     * Drops entries from the head on, each one {@code drop} accepts, up to the first it does not:
-     * tells the drop handler, moves the cursors past them and logs it.
+     * Drops entries from the head on while {@code rule} says so: tells the drop handler, moves the
+     * cursors past them and logs it.
      */
-    private void dropFromHead(DropReason reason, SpoolStore.SizeVisitor drop) {
+    private void dropFromHead(DropReason reason, DropRule rule) {
         long from = head;
-        long[] dropped = {from, 0}; // new head, bytes freed
+        Run dropped = new Run(from);
         store.visitSizes(from, (seq, size, receivedAt) -> {
-            if (!drop.visit(seq, size, receivedAt)) {
+            if (!rule.drops(receivedAt, dropped.bytes)) {
                 return false;
             }
             sizes.subtract(seq, size);
-            dropped[0] = seq + 1;
-            dropped[1] += size;
+            dropped.add(seq, size);
             return true;
         });
-        long newHead = dropped[0];
+        long newHead = dropped.end;
         if (newHead <= from) {
             return;
         }
@@ -206,10 +197,36 @@ final class Retention {
             log.warn("spool drop handler failed", e);
         }
         cursors.raiseTo(newHead);
-        deadBytes += dropped[1];
+        deadBytes += dropped.bytes;
         head = newHead;
         bytes = sizes.total();
         notices.dropped(reason, from, newHead);
+    }
+
+    /** Whether the next entry from the head goes, given its receipt time and the bytes dropped before it. */
+    @FunctionalInterface
+    private interface DropRule {
+        boolean drops(long receivedAt, long freed);
+    }
+
+    /** Consecutive stored entries, as visited from {@code first} on (empty: {@code end == first}). */
+    private static final class Run {
+        long first;
+        long end;
+        long bytes;
+
+        Run(long start) {
+            this.first = start;
+            this.end = start;
+        }
+
+        void add(long seq, int size) {
+            if (end == first) {
+                first = seq;
+            }
+            end = seq + 1;
+            bytes += size;
+        }
     }
 
     // ---------------------------------------------------------------- saving the head and releasing files
