@@ -99,9 +99,18 @@ final class SpoolCursors {
         deleted.add(name);
     }
 
-    /** The lowest position of an open cursor, or {@code atMost} if that is lower. */
+    /**
+     * The lowest position of any cursor, or {@code atMost} if that is lower. A cursor stored by an
+     * earlier run counts until it is opened or deleted: its sink may just not be started yet.
+     */
     long min(long atMost) {
         long min = atMost;
+        // Stored ones first: a cursor opened meanwhile is then either counted here or seen below.
+        for (Map.Entry<String, Long> e : stored.entrySet()) {
+            if (!open.containsKey(e.getKey())) {
+                min = Math.min(min, e.getValue());
+            }
+        }
         for (Cursor c : open.values()) {
             min = Math.min(min, c.position);
         }
