@@ -17,8 +17,8 @@ import java.util.function.LongSupplier;
  * <p>This class is the spool's face; the work is done by:
  * <ul>
  *   <li>{@link GroupCommit}: one writer thread writes whatever appends wait as one batch to RocksDB's
- *       write-ahead log (no fsync), makes them visible to readers and hands the group to a syncer
- *       thread, which fsyncs once for every group that arrived meanwhile and only then completes
+ *       write-ahead log (no fsync), makes them visible to readers and hands the group to the
+ *       {@link GroupSyncer}, which fsyncs once for every group that arrived meanwhile and only then completes
  *       their futures: a caller acknowledges its device only for messages that are on disk, while
  *       forwarding never waits for the disk;</li>
  *   <li>{@link Retention}: the head, the bytes stored, reclaiming what every cursor passed (whole
