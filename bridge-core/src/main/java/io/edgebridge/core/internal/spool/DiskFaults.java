@@ -16,8 +16,13 @@ interface DiskFaults {
     DiskFaults NONE = new DiskFaults() {
     };
 
-    /** Called before every write to the database (appends, cursors, deletions, fsync); throws to fail it. */
+    /** Called before every write to the database (appends, cursors, deletions); throws to fail it. */
     default void beforeWrite() throws RocksDBException {
+    }
+
+    /** Called before every fsync of the write-ahead log; throws to fail it (as a write, by default). */
+    default void beforeSync() throws RocksDBException {
+        beforeWrite();
     }
 
     /** Bytes the spool may still write on the file system that holds {@code dir}. */

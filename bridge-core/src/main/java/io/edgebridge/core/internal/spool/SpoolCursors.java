@@ -2,6 +2,7 @@ package io.edgebridge.core.internal.spool;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
@@ -16,7 +17,7 @@ import org.rocksdb.WriteBatch;
 /**
  * The spool's named cursors (one per reading sink): where each is in memory, which moved or were
  * deleted since they were last written, and how that goes into a write batch. A batch that fails
- * to write is {@linkplain #undo undone}, so its moves and deletions go with the next write: a cursor
+ * to write is undone, so its moves and deletions go with the next write: a cursor
  * position is never lost to a failed write (which would mean sending delivered messages again after
  * a restart).
  *
@@ -45,7 +46,7 @@ final class SpoolCursors {
                     break;
                 }
                 String name = new String(k, PREFIX.length, k.length - PREFIX.length, StandardCharsets.UTF_8);
-                loaded.put(name, Spool.seqOf(it.value()));
+                loaded.put(name, SpoolStore.seqOf(it.value()));
             }
         }
         return new SpoolCursors(loaded);
@@ -53,7 +54,7 @@ final class SpoolCursors {
 
     /** Every cursor: those opened since the spool was, and those an earlier run stored (until deleted). */
     Set<String> names() {
-        Set<String> names = new java.util.TreeSet<>(stored.keySet());
+        Set<String> names = new HashSet<>(stored.keySet());
         names.addAll(open.keySet());
         return Set.copyOf(names);
     }
@@ -98,9 +99,18 @@ final class SpoolCursors {
         deleted.add(name);
     }
 
-    /** The lowest position of an open cursor, or {@code atMost} if that is lower. */
+    /**
+     * The lowest position of any cursor, or {@code atMost} if that is lower. A cursor stored by an
+     * earlier run counts until it is opened or deleted: its sink may just not be started yet.
+     */
     long min(long atMost) {
         long min = atMost;
+        // Stored ones first: a cursor opened meanwhile is then either counted here or seen below.
+        for (Map.Entry<String, Long> e : stored.entrySet()) {
+            if (!open.containsKey(e.getKey())) {
+                min = Math.min(min, e.getValue());
+            }
+        }
         for (Cursor c : open.values()) {
             min = Math.min(min, c.position);
         }
@@ -117,8 +127,27 @@ final class SpoolCursors {
         }
     }
 
-    /** Adds the deletions and the moved cursors to {@code wb}; {@link #undo} them if it is not written. */
-    Written addTo(WriteBatch wb, ColumnFamilyHandle meta) throws RocksDBException {
+    /**
+     * Adds the deletions and the moved cursors to {@code wb} and has {@code write} write it; if that
+     * fails, they go with the next write.
+     */
+    void writeWith(WriteBatch wb, ColumnFamilyHandle meta, BatchWrite write) throws RocksDBException {
+        Written written = addTo(wb, meta);
+        try {
+            write.write(wb);
+        } catch (RocksDBException | RuntimeException e) {
+            undo(written);
+            throw e;
+        }
+    }
+
+    /** Writes a batch (to the spool's database). */
+    @FunctionalInterface
+    interface BatchWrite {
+        void write(WriteBatch wb) throws RocksDBException;
+    }
+
+    private Written addTo(WriteBatch wb, ColumnFamilyHandle meta) throws RocksDBException {
         List<String> deletes = new ArrayList<>();
         List<Cursor> moves = new ArrayList<>();
         Written written = new Written(deletes, moves);
@@ -134,7 +163,7 @@ final class SpoolCursors {
                 if (c.dirty) {
                     c.dirty = false; // before reading the position: a move in between marks it again
                     moves.add(c);
-                    wb.put(meta, key(e.getKey()), Spool.key(c.position));
+                    wb.put(meta, key(e.getKey()), SpoolStore.key(c.position));
                 }
             }
         } catch (RocksDBException | RuntimeException e) {
@@ -145,7 +174,7 @@ final class SpoolCursors {
     }
 
     /** The batch with {@code written} was not written: its moves and deletions go with the next one. */
-    void undo(Written written) {
+    private void undo(Written written) {
         for (Cursor c : written.moves) {
             c.dirty = true;
         }
@@ -157,7 +186,7 @@ final class SpoolCursors {
     }
 
     /** What one write batch holds of the cursors. */
-    record Written(List<String> deletes, List<Cursor> moves) {
+    private record Written(List<String> deletes, List<Cursor> moves) {
     }
 
     private static byte[] key(String name) {
@@ -180,7 +209,7 @@ final class SpoolCursors {
         return true;
     }
 
-    static final class Cursor {
+    private static final class Cursor {
         volatile long position;
         volatile boolean dirty;
 

@@ -21,6 +21,8 @@ public record SpoolEntry(long seq, long receivedAt, int qos, boolean retain, Str
 
     private static final byte VERSION = 1;
     private static final int HEADER = 1 + 8 + 1 + 2;
+    /** The receipt time ends here: reading this many bytes of an entry is enough for {@link #receivedAtOf}. */
+    static final int RECEIVED_AT_END = 1 + 8;
 
     /** Encodes a message for {@link Spool#append}. */
     public static byte[] encode(long receivedAt, int qos, boolean retain, String topic, byte[] payload) {
@@ -55,8 +57,8 @@ public record SpoolEntry(long seq, long receivedAt, int qos, boolean retain, Str
         return new SpoolEntry(seq, receivedAt, flags & 0x3, (flags & 0x4) != 0, topic, payload);
     }
 
-    /** The receipt time without decoding the rest. */
-    static long receivedAtOf(byte[] value) {
-        return ByteBuffer.wrap(value, 1, 8).getLong();
+    /** The receipt time without decoding the rest: {@code start} holds the entry's first bytes. */
+    static long receivedAtOf(ByteBuffer start) {
+        return start.getLong(start.position() + 1);
     }
 }

@@ -9,7 +9,7 @@ import org.rocksdb.DBOptions;
  *
  * <p>Besides the messages, RocksDB keeps a write-ahead log with the data of the memtables not yet
  * flushed, flushed files that still hold entries below the spool's head until they are released
- * (see {@code Spool.releaseDeadFiles}), a MANIFEST, an info log and OPTIONS files. With fixed 16 MB
+ * (see {@code Retention.releaseDeadFiles}), a MANIFEST, an info log and OPTIONS files. With fixed 16 MB
  * write buffers, a 64 MB WAL limit, 4 MB of MANIFEST preallocation and preallocated log files,
  * {@code maxBytes: 2MB} took 57 MB on disk. Here the write buffer is 1/32 of {@code maxBytes} (64 KB
  * to 16 MB) and everything else follows from it; files are not preallocated, so what they hold is

@@ -23,8 +23,8 @@ import org.slf4j.LoggerFactory;
 final class Writability {
 
     private static final Logger log = LoggerFactory.getLogger(Spool.class);
-    static final long FIRST_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
-    static final long MAX_RETRY_NANOS = TimeUnit.SECONDS.toNanos(2);
+    private static final long FIRST_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    private static final long MAX_RETRY_NANOS = TimeUnit.SECONDS.toNanos(2);
     private static final String KEY = "unwritable";
 
     private final Path dir;

@@ -136,6 +136,55 @@ class SpoolTest {
         }
     }
 
+    /**
+     * After a restart the bridge opens each sink's cursor only once that sink is started, which can
+     * take longer than the first maintenance. Before the fix, reclaiming counted only the cursors
+     * opened so far: it deleted, uncounted, the backlog of every sink not started yet (all of it while
+     * none was).
+     */
+    @Test
+    void storedCursors_pinTheSpoolUntilTheirSinksOpenThem_afterARestart() throws Exception {
+        long behind;
+        try (Spool spool = Spool.open(unlimited(), now::get)) {
+            spool.openCursor("fast", spool.committed());
+            spool.openCursor("slow", spool.committed());
+            List<Long> seqs = appendAll(spool, 1000, "b");
+            spool.moveCursor("fast", spool.committed());
+            behind = seqs.get(100);
+            spool.moveCursor("slow", behind);
+        }
+        try (Spool spool = Spool.open(unlimited(), now::get)) {
+            now.addAndGet(2000); // maintenance is due before any sink is started
+            append(spool, now.get(), "t/tick", "tick").get(10, TimeUnit.SECONDS);
+            append(spool, now.get(), "t/tock", "tock").get(10, TimeUnit.SECONDS); // written after that maintenance
+            assertThat(spool.head()).isLessThanOrEqualTo(behind);
+
+            spool.openCursor("fast", spool.cursor("fast").orElseThrow()); // "fast" starts; "slow" not yet
+            now.addAndGet(2000);
+            append(spool, now.get(), "t/tick", "tick").get(10, TimeUnit.SECONDS);
+            append(spool, now.get(), "t/tock", "tock").get(10, TimeUnit.SECONDS);
+            assertThat(spool.head()).isLessThanOrEqualTo(behind);
+
+            spool.openCursor("slow", spool.cursor("slow").orElseThrow());
+            assertThat(readAll(spool, behind)).hasSize(900 + 4).first().extracting(SpoolEntry::topic)
+                    .isEqualTo("t/b100");
+        }
+    }
+
+    /** A cursor deleted (its sink was removed) no longer pins the spool, also before it was opened. */
+    @Test
+    void aStoredCursorDeletedBeforeItWasOpened_noLongerPinsTheSpool() throws Exception {
+        try (Spool spool = Spool.open(unlimited(), now::get)) {
+            spool.openCursor("gone", spool.committed());
+            appendAll(spool, 1000, "g");
+        }
+        try (Spool spool = Spool.open(unlimited(), now::get)) {
+            spool.deleteCursor("gone");
+            now.addAndGet(2000);
+            await().atMost(Duration.ofSeconds(10)).until(() -> spool.entryCount() == 0);
+        }
+    }
+
     @Test
     void entriesAllCursorsPassed_areReclaimed_butNotThoseAnyCursorStillNeeds() throws Exception {
         try (Spool spool = Spool.open(unlimited(), now::get)) {
