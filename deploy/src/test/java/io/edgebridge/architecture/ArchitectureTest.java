@@ -1,6 +1,7 @@
 package io.edgebridge.architecture;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static org.assertj.core.api.Assertions.assertThat;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
 import com.tngtech.archunit.base.DescribedPredicate;
@@ -9,6 +10,12 @@ import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 import com.tngtech.archunit.core.importer.Location;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -34,6 +41,9 @@ class ArchitectureTest {
      * public records, and the loader hands them out. The only dependency the rules let through.
      */
     static final String CONFIG_LOADER = "io.edgebridge.config.ConfigLoader";
+
+    static final int MAX_LINES = 400;
+    static final String REASON = "Longer than 400 lines:";
 
     private JavaClasses classes;
 
@@ -73,6 +83,29 @@ class ArchitectureTest {
                         "io.edgebridge.core.cli..", "io.edgebridge.config.internal..")
                 .because("the sink modules see the public packages; an internal type there would leak to them")
                 .check(classes);
+    }
+
+    /**
+     * A newcomer finds one thing in one place: a main class over {@value #MAX_LINES} lines says why in
+     * its header comment, with the words {@value #REASON}.
+     */
+    @Test
+    void mainClasses_areSmall_orSayWhyNot() throws IOException {
+        Path root = Path.of(System.getProperty("user.dir")).getParent(); // surefire runs in deploy/
+        List<String> tooLong = new ArrayList<>();
+        try (Stream<Path> modules = Files.list(root)) {
+            for (Path main : modules.map(m -> m.resolve("src/main/java")).filter(Files::isDirectory).toList()) {
+                try (Stream<Path> files = Files.walk(main)) {
+                    for (Path file : files.filter(f -> f.toString().endsWith(".java")).toList()) {
+                        List<String> lines = Files.readAllLines(file);
+                        if (lines.size() > MAX_LINES && lines.stream().noneMatch(l -> l.contains(REASON))) {
+                            tooLong.add(root.relativize(file) + " (" + lines.size() + " lines)");
+                        }
+                    }
+                }
+            }
+        }
+        assertThat(tooLong).as("classes over %d lines without '%s' in their header", MAX_LINES, REASON).isEmpty();
     }
 
     @Test
