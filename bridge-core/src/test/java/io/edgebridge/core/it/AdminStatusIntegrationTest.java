@@ -68,7 +68,13 @@ class AdminStatusIntegrationTest {
             HttpResponse<String> response = admin.get("/status");
             assertThat(response.statusCode()).isEqualTo(200);
             assertThat(response.headers().firstValue("content-type")).hasValue("application/json");
+            // Nothing is appended now, but the spool's maintenance may reclaim delivered entries at any
+            // moment: what /status says lies between the spool's figures just before and just after.
+            long entriesBefore = bridge.bridge().spool().entryCount();
+            long bytesBefore = bridge.bridge().spool().bytes();
             JsonNode status = admin.json("/status");
+            long entriesAfter = bridge.bridge().spool().entryCount();
+            long bytesAfter = bridge.bridge().spool().bytes();
 
             assertThat(fields(status)).containsExactly("version", "startedAt", "uptime", "live", "ready", "config",
                     "local", "sinks", "routes", "spool");
@@ -134,8 +140,8 @@ class AdminStatusIntegrationTest {
             assertThat(routes.get("commands").get("received").asLong()).isZero();
 
             JsonNode spool = status.get("spool");
-            assertThat(spool.get("entries").asLong()).isEqualTo(bridge.bridge().spool().entryCount());
-            assertThat(spool.get("bytes").asLong()).isEqualTo(bridge.bridge().spool().bytes());
+            assertThat(spool.get("entries").asLong()).isBetween(entriesAfter, entriesBefore);
+            assertThat(spool.get("bytes").asLong()).isBetween(bytesAfter, bytesBefore);
 
             assertThat(admin.get("/health/ready").statusCode()).isEqualTo(200);
             assertThat(admin.get("/health/live").body()).contains("\"status\" : \"live\"");
