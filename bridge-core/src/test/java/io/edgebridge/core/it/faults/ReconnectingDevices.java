@@ -1,5 +1,7 @@
 package io.edgebridge.core.it.faults;
 
+import static org.awaitility.Awaitility.await;
+
 import com.hivemq.client.mqtt.MqttClient;
 import com.hivemq.client.mqtt.MqttClientState;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
@@ -101,18 +103,8 @@ final class ReconnectingDevices implements AutoCloseable {
      * broker after a restart), so a phase that should reach the restarted bridge waits for this.
      */
     void awaitConnected(Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!clients.stream().allMatch(c -> c.getState() == MqttClientState.CONNECTED)) {
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("devices not reconnected within " + timeout);
-            }
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted", e);
-            }
-        }
+        await("devices reconnected").atMost(timeout).pollInterval(Duration.ofMillis(20))
+                .until(() -> clients.stream().allMatch(c -> c.getState() == MqttClientState.CONNECTED));
     }
 
     Set<String> acknowledged() {
