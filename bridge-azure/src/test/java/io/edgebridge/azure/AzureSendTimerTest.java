@@ -7,11 +7,9 @@ import io.edgebridge.config.SinkConfig;
 import io.edgebridge.core.api.ConfigControl;
 import io.edgebridge.core.api.OutboundMessage;
 import io.edgebridge.core.api.Sink;
-import io.edgebridge.core.api.SinkContext;
 import io.edgebridge.core.testing.Configs;
 import io.edgebridge.core.testing.TestCertificates;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.edgebridge.core.testing.TestSinkContext;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -86,7 +84,7 @@ class AzureSendTimerTest {
                         sink: hub
                         topic: telemetry
                     """.formatted(dir.resolve("data"), AzureFixture.hubSink(hub, pki))).sinks().get("hub");
-            Sink sink = new AzureIotHubSinkFactory().create(config, context(scheduler));
+            Sink sink = new AzureIotHubSinkFactory().create(config, TestSinkContext.of(scheduler, Path.of("target", "azure-state")).withConfig(CONFIG));
             try {
                 sink.start().toCompletableFuture().get(10, TimeUnit.SECONDS);
                 await().atMost(Duration.ofSeconds(30)).until(sink::isConnected);
@@ -130,29 +128,4 @@ class AzureSendTimerTest {
             return () -> { };
         }
     };
-
-    private static SinkContext context(ScheduledThreadPoolExecutor scheduler) {
-        MeterRegistry meters = new SimpleMeterRegistry();
-        return new SinkContext() {
-            @Override
-            public MeterRegistry meters() {
-                return meters;
-            }
-
-            @Override
-            public ScheduledThreadPoolExecutor scheduler() {
-                return scheduler;
-            }
-
-            @Override
-            public Path stateDir() {
-                return Path.of("target", "azure-state");
-            }
-
-            @Override
-            public ConfigControl config() {
-                return CONFIG;
-            }
-        };
-    }
 }

@@ -9,11 +9,9 @@ import ch.qos.logback.core.read.ListAppender;
 import io.edgebridge.config.SinkConfig;
 import io.edgebridge.core.api.OutboundMessage;
 import io.edgebridge.core.api.Sink;
-import io.edgebridge.core.api.SinkContext;
 import io.edgebridge.core.testing.Configs;
 import io.edgebridge.core.testing.TestCertificates;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.edgebridge.core.testing.TestSinkContext;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -97,7 +95,7 @@ class GcpPubSubCredentialsTest {
                         topic: telemetry
                     """.formatted(dir.resolve("data"), pubsub.hostPort(), pki.caCertificate(), keyFile))
                     .sinks().get("pubsub");
-            Sink sink = new GcpPubSubSinkFactory().create(config, context(scheduler));
+            Sink sink = new GcpPubSubSinkFactory().create(config, TestSinkContext.of(scheduler, Path.of("target", "gcp-state")));
             try {
                 sink.start().toCompletableFuture().get(10, TimeUnit.SECONDS);
                 OutboundMessage message = new OutboundMessage("telemetry", "telemetry",
@@ -134,25 +132,5 @@ class GcpPubSubCredentialsTest {
             root.detachAppender(logs);
             scheduler.shutdownNow();
         }
-    }
-
-    static SinkContext context(ScheduledExecutorService scheduler) {
-        MeterRegistry meters = new SimpleMeterRegistry();
-        return new SinkContext() {
-            @Override
-            public MeterRegistry meters() {
-                return meters;
-            }
-
-            @Override
-            public ScheduledExecutorService scheduler() {
-                return scheduler;
-            }
-
-            @Override
-            public Path stateDir() {
-                return Path.of("target", "gcp-state");
-            }
-        };
     }
 }
