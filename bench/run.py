@@ -3,11 +3,13 @@
 broker), Mosquitto's bridge, and the direct path (a subscriber on the local broker, no bridge), all in
 one run, on loopback.
 
-Every contender gets fresh brokers. Per repetition and QoS it measures:
-  * throughput: N messages at max rate from 100 device connections, received on the "cloud" side
-    (distinct messages / time from first send to last receipt), with losses and duplicates;
+Every contender gets fresh brokers. Per repetition, scenario and QoS it measures:
+  * throughput: N messages at max rate for 100 device topics, received on the "cloud" side
+    (distinct messages / time from first send to last receipt), with losses and duplicates. The
+    scenario says over how many connections: "devices" (100, one per device) or "gateway" (4, as a
+    gateway, a Node-RED flow or an OPC UA adapter multiplexes many devices);
   * latency at a fixed rate (default 5,000 msg/s): p50/p99/max from send to receipt;
-  * CPU seconds (during the max-rate run) and peak RSS of the bridge process.
+  * CPU of the bridge process during the max-rate run (microseconds per message) and its peak RSS.
 Contenders alternate order between repetitions; the table shows medians and each contender's ratio to
 Mosquitto's bridge and to the direct path, all from this run.
 
@@ -45,6 +47,8 @@ MOSQUITTO_CONFIGS = {
 
 CONTENDERS = ["edgebridge-embedded", "edgebridge-external", "mosquitto-bridge", "direct"]
 OPTIONAL = ["edgebridge-embedded-mqtt-intake"]
+# Publishing connections per scenario; the 100 device topics are spread over them.
+SCENARIOS = {"devices": 100, "gateway": 4}
 
 
 def free_port():
@@ -230,7 +234,7 @@ def wait_for_bridge(cloud_port, local_port):
     raise RuntimeError("Mosquitto's bridge did not connect")
 
 
-def run_load(setup, qos, count, size, rate, idle_ms):
+def run_load(setup, qos, count, size, rate, idle_ms, conns):
     """Starts the receiver, then the publisher; returns (publisher, receiver, bridge cpu seconds)."""
     sub = subprocess.Popen([LOADGEN, "sub", "--port", str(setup.subscribe_port), "--topic", setup.topic,
                             "--qos", str(qos), "--count", str(count), "--idle-ms", str(idle_ms),
@@ -239,30 +243,32 @@ def run_load(setup, qos, count, size, rate, idle_ms):
         raise RuntimeError("receiver did not subscribe")
     cpu0 = proc_cpu_seconds(setup.pid)
     pub = subprocess.run([LOADGEN, "pub", "--port", str(setup.publish_port), "--count", str(count),
-                          "--size", str(size), "--qos", str(qos), "--rate", str(rate)],
+                          "--size", str(size), "--qos", str(qos), "--rate", str(rate), "--conns", str(conns)],
                          stdout=subprocess.PIPE, text=True, check=True)
     out, _ = sub.communicate(timeout=300)
     cpu = proc_cpu_seconds(setup.pid) - cpu0
     return json.loads(pub.stdout.strip().splitlines()[-1]), json.loads(out.strip().splitlines()[-1]), cpu
 
 
-def measure(kind, qos, args, workdir, rep):
-    setup = Setup(kind, os.path.join(workdir, f"{kind}-q{qos}-r{rep}"), qos, args)
+def measure(kind, scenario, qos, args, workdir, rep):
+    conns = SCENARIOS[scenario]
+    setup = Setup(kind, os.path.join(workdir, f"{kind}-{scenario}-q{qos}-r{rep}"), qos, args)
     try:
         if setup.bridge is not None and args.warmup > 0:
-            run_load(setup, qos, args.warmup, args.size, 0, 2000)  # JIT warm-up, not measured
+            run_load(setup, qos, args.warmup, args.size, 0, 2000, conns)  # JIT warm-up, not measured
         if setup.bridge is not None and args.jfr:
-            setup.bridge.jfr(os.path.join(args.out, f"{kind}-q{qos}-r{rep}.jfr"))
-        pub, sub, cpu = run_load(setup, qos, args.messages, args.size, 0, args.idle_ms)
+            setup.bridge.jfr(os.path.join(args.out, f"{kind}-{scenario}-q{qos}-r{rep}.jfr"))
+        pub, sub, cpu = run_load(setup, qos, args.messages, args.size, 0, args.idle_ms, conns)
         if setup.bridge is not None and args.jfr:
             setup.bridge.jfr_stop()
         seconds = max(1e-9, (sub["last_ns"] - pub["start_ns"]) / 1e9)
         result = {
-            "contender": kind, "qos": qos, "rep": rep,
+            "contender": kind, "scenario": scenario, "qos": qos, "rep": rep,
             "throughput": sub["distinct"] / seconds if sub["distinct"] else 0.0,
             "lost": sub["lost"], "duplicates": sub["duplicates"], "cpu_s": cpu,
+            "cpu_us_per_msg": cpu * 1e6 / sub["distinct"] if sub["distinct"] else float("nan"),
         }
-        pub_l, sub_l, _ = run_load(setup, qos, args.latency_messages, args.size, args.rate, args.idle_ms)
+        pub_l, sub_l, _ = run_load(setup, qos, args.latency_messages, args.size, args.rate, args.idle_ms, conns)
         result.update({"p50_ms": sub_l["p50_ms"], "p99_ms": sub_l["p99_ms"], "max_ms": sub_l["max_ms"],
                        "latency_lost": sub_l["lost"], "peak_rss_mb": proc_peak_rss_mb(setup.pid)})
         return result
@@ -277,23 +283,27 @@ def median(rows, key):
 
 def table(results, args):
     lines = []
-    header = ("| contender | QoS | msg/s | × Mosquitto bridge | × direct | lost | dup | p50 ms | p99 ms | max ms "
-              "| CPU s | peak RSS MB |")
+    header = ("| scenario | contender | QoS | msg/s | × Mosquitto bridge | × direct | lost | dup | p50 ms | p99 ms "
+              "| max ms | CPU µs/msg | peak RSS MB |")
     lines.append(header)
-    lines.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-    for qos in args.qos:
-        base = {k: median([r for r in results if r["contender"] == k and r["qos"] == qos], "throughput")
-                for k in ("mosquitto-bridge", "direct")}
-        for kind in args.contenders:
-            rows = [r for r in results if r["contender"] == kind and r["qos"] == qos]
-            if not rows:
-                continue
-            t = median(rows, "throughput")
-            ratio = lambda b: f"{t / b:.2f}" if b and b == b and b > 0 else "–"
-            lines.append(f"| {kind} | {qos} | {t:,.0f} | {ratio(base['mosquitto-bridge'])} | {ratio(base['direct'])} "
-                         f"| {max(r['lost'] for r in rows)} | {median(rows, 'duplicates'):.0f} "
-                         f"| {median(rows, 'p50_ms'):.2f} | {median(rows, 'p99_ms'):.2f} | {median(rows, 'max_ms'):.2f} "
-                         f"| {median(rows, 'cpu_s'):.2f} | {median(rows, 'peak_rss_mb'):.0f} |")
+    lines.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for scenario in args.scenarios:
+        for qos in args.qos:
+            same = [r for r in results if r.get("scenario", "devices") == scenario and r["qos"] == qos]
+            base = {k: median([r for r in same if r["contender"] == k], "throughput")
+                    for k in ("mosquitto-bridge", "direct")}
+            for kind in args.contenders:
+                rows = [r for r in same if r["contender"] == kind]
+                if not rows:
+                    continue
+                t = median(rows, "throughput")
+                ratio = lambda b: f"{t / b:.2f}" if b and b == b and b > 0 else "–"
+                lines.append(f"| {scenario} ({SCENARIOS[scenario]} conns) | {kind} | {qos} | {t:,.0f} "
+                             f"| {ratio(base['mosquitto-bridge'])} | {ratio(base['direct'])} "
+                             f"| {max(r['lost'] for r in rows)} | {median(rows, 'duplicates'):.0f} "
+                             f"| {median(rows, 'p50_ms'):.2f} | {median(rows, 'p99_ms'):.2f} "
+                             f"| {median(rows, 'max_ms'):.2f} | {median(rows, 'cpu_us_per_msg'):.1f} "
+                             f"| {median(rows, 'peak_rss_mb'):.0f} |")
     return "\n".join(lines)
 
 
@@ -305,6 +315,8 @@ def main():
     parser.add_argument("--latency-messages", type=int, default=10_000, help="messages per latency run (default 10000)")
     parser.add_argument("--reps", type=int, default=3, help="repetitions (default 3)")
     parser.add_argument("--qos", type=lambda s: [int(q) for q in s.split(",")], default=[0, 1], help="e.g. 0,1")
+    parser.add_argument("--scenarios", type=lambda s: s.split(","), default=list(SCENARIOS),
+                        help="comma-separated, from: " + ", ".join(f"{k} ({v} connections)" for k, v in SCENARIOS.items()))
     parser.add_argument("--contenders", type=lambda s: s.split(","), default=CONTENDERS,
                         help="comma-separated, from: " + ", ".join(CONTENDERS + OPTIONAL))
     parser.add_argument("--jvm-opts", default="-Xms64m -Xmx256m -XX:+UseSerialGC",
@@ -327,6 +339,9 @@ def main():
             parser.error(f"unknown contender {kind}")
         if variant and (not name.startswith("edgebridge") or not args.baseline_jar):
             parser.error(f"{kind}: '@baseline' needs an edgebridge contender and --baseline-jar")
+    for scenario in args.scenarios:
+        if scenario not in SCENARIOS:
+            parser.error(f"unknown scenario {scenario}")
     os.makedirs(args.out, exist_ok=True)
     Mosquitto.config = args.mosquitto
 
@@ -338,13 +353,14 @@ def main():
     try:
         for rep in range(args.reps):
             order = args.contenders[rep % len(args.contenders):] + args.contenders[:rep % len(args.contenders)]
-            for kind in order:
-                for qos in args.qos:
-                    r = measure(kind, qos, args, workdir, rep)
-                    results.append(r)
-                    print(f"  rep {rep + 1} {kind:32} qos {qos}: {r['throughput']:9,.0f} msg/s lost {r['lost']:>6} "
-                          f"dup {r['duplicates']:>5} p99 {r['p99_ms']:7.2f} ms cpu {r['cpu_s']:5.2f} s "
-                          f"rss {r['peak_rss_mb']:4.0f} MB", flush=True)
+            for scenario in args.scenarios:
+                for kind in order:
+                    for qos in args.qos:
+                        r = measure(kind, scenario, qos, args, workdir, rep)
+                        results.append(r)
+                        print(f"  rep {rep + 1} {scenario:8} {kind:32} qos {qos}: {r['throughput']:9,.0f} msg/s "
+                              f"lost {r['lost']:>6} dup {r['duplicates']:>5} p99 {r['p99_ms']:7.2f} ms "
+                              f"cpu {r['cpu_us_per_msg']:6.1f} us/msg rss {r['peak_rss_mb']:4.0f} MB", flush=True)
         failed = False
     finally:
         if failed:
@@ -357,7 +373,8 @@ def main():
     machine = f"{os.cpu_count()} CPUs, {os.uname().sysname} {os.uname().release}"
     header = (f"EdgeBridge benchmark {stamp} (commit {commit}), {machine}\n"
               f"command: bench/run.sh {' '.join(sys.argv[1:])}\n"
-              f"{args.messages} messages of {args.size} B per max-rate run from 100 device connections; latency at "
+              f"{args.messages} messages of {args.size} B per max-rate run for 100 devices over "
+              f"{', '.join(f'{SCENARIOS[k]} ({k})' for k in args.scenarios)} connections; latency at "
               f"{args.rate} msg/s over {args.latency_messages} messages; medians of {args.reps} repetitions; "
               f"Mosquitto: {args.mosquitto} configuration; EdgeBridge JVM: {args.jvm_opts}; took {elapsed:.0f} s\n")
     text = header + "\n" + table(results, args) + "\n"
@@ -368,7 +385,8 @@ def main():
         json.dump({"stamp": stamp, "commit": commit, "args": vars(args), "results": results}, f, indent=1)
     lossy = [r for r in results if r["qos"] >= 1 and (r["lost"] or r["latency_lost"])]
     if args.fail_on_loss and lossy:
-        print("bench: QoS 1 runs lost messages: " + ", ".join(f"{r['contender']} rep {r['rep'] + 1}" for r in lossy),
+        print("bench: QoS 1 runs lost messages: " + ", ".join(
+            f"{r['contender']} {r['scenario']} rep {r['rep'] + 1}" for r in lossy),
               file=sys.stderr)
         sys.exit(1)
 

@@ -41,6 +41,7 @@ public final class MqttStandIn implements AutoCloseable {
 
     private final NioEventLoopGroup group = new NioEventLoopGroup(1, new DefaultThreadFactory("mqtt-stand-in", true));
     private final ChannelGroup clients = new DefaultChannelGroup(group.next());
+    private final java.util.concurrent.atomic.AtomicInteger connects = new java.util.concurrent.atomic.AtomicInteger();
     private final List<String> topics = new CopyOnWriteArrayList<>();
     private final List<String> payloads = new CopyOnWriteArrayList<>();
     /** Held (unacknowledged) QoS 1 publishes: channel and packet id. Touched on the event loop only. */
@@ -85,8 +86,14 @@ public final class MqttStandIn implements AutoCloseable {
         }).get(5, TimeUnit.SECONDS);
     }
 
+    /** Connections open now. */
     public int connections() {
         return clients.size();
+    }
+
+    /** CONNECTs accepted so far (reconnects included). */
+    public int connects() {
+        return connects.get();
     }
 
     private static void puback(Channel channel, int packetId) {
@@ -103,8 +110,11 @@ public final class MqttStandIn implements AutoCloseable {
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, MqttMessage msg) {
             switch (msg.fixedHeader().messageType()) {
-                case CONNECT -> ctx.writeAndFlush(MqttMessageBuilders.connAck()
-                        .returnCode(MqttConnectReturnCode.CONNECTION_ACCEPTED).sessionPresent(false).build());
+                case CONNECT -> {
+                    connects.incrementAndGet();
+                    ctx.writeAndFlush(MqttMessageBuilders.connAck()
+                            .returnCode(MqttConnectReturnCode.CONNECTION_ACCEPTED).sessionPresent(false).build());
+                }
                 case PINGREQ -> ctx.writeAndFlush(new MqttMessage(new MqttFixedHeader(MqttMessageType.PINGRESP, false,
                         MqttQoS.AT_MOST_ONCE, false, 0)));
                 case SUBSCRIBE -> {

@@ -37,6 +37,26 @@ public final class Publisher implements AutoCloseable {
         window = new Semaphore(maxInFlight);
     }
 
+    private Publisher(Mqtt5AsyncClient client, int maxInFlight) {
+        this.client = client;
+        this.maxInFlight = maxInFlight;
+        window = new Semaphore(maxInFlight);
+    }
+
+    /**
+     * A device as most real ones behave: reconnects by itself (100–500 ms) and keeps its session, so
+     * the publishes it holds while disconnected are sent again after the reconnect, not failed.
+     */
+    public static Publisher reconnecting(int port, int maxInFlight) {
+        Mqtt5AsyncClient client = MqttClient.builder().useMqttVersion5().identifier("pub-" + UUID.randomUUID())
+                .serverHost("127.0.0.1").serverPort(port)
+                .automaticReconnect().initialDelay(100, TimeUnit.MILLISECONDS).maxDelay(500, TimeUnit.MILLISECONDS)
+                .applyAutomaticReconnect()
+                .buildAsync();
+        client.connectWith().cleanStart(false).sessionExpiryInterval(300).send().join();
+        return new Publisher(client, maxInFlight);
+    }
+
     /**
      * A device that authenticates as {@code user} and uses that name as its client id (as a broker with
      * {@code auth.clientIds: username} requires), over TLS when {@code tls} is given.

@@ -89,6 +89,11 @@ public final class UpstreamIntake implements Intake {
     }
 
     @Override
+    public boolean certainToTake() {
+        return !stopped && spool.certainToTake(pendingBytes.get());
+    }
+
+    @Override
     public void droppedByBroker(String topic) {
         for (CompiledRoute route : routes.matchUpstream(topic)) {
             route.localBroker().increment();

@@ -2,15 +2,19 @@ package io.edgebridge.core.internal.local;
 
 import com.hivemq.extension.sdk.api.ExtensionMain;
 import com.hivemq.extension.sdk.api.auth.SimpleAuthenticator;
+import com.hivemq.extension.sdk.api.interceptor.puback.PubackOutboundInterceptor;
 import com.hivemq.extension.sdk.api.interceptor.publish.PublishInboundInterceptor;
+import com.hivemq.extension.sdk.api.packets.disconnect.DisconnectReasonCode;
 import com.hivemq.extension.sdk.api.parameter.ExtensionStartInput;
 import com.hivemq.extension.sdk.api.parameter.ExtensionStartOutput;
 import com.hivemq.extension.sdk.api.parameter.ExtensionStopInput;
 import com.hivemq.extension.sdk.api.parameter.ExtensionStopOutput;
 import com.hivemq.extension.sdk.api.services.Services;
+import com.hivemq.extension.sdk.api.services.session.ClientService;
 import io.edgebridge.core.internal.local.auth.BrokerSecurity;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * The one embedded extension of {@link EmbeddedLocalBroker}: the intake stage (the spooling
@@ -21,15 +25,35 @@ final class BridgeExtension implements ExtensionMain {
 
     private final String ownClientId;
     private final PublishInboundInterceptor intakeStage;
+    private final Optional<PubackOutboundInterceptor> heldAcks;
     private final Optional<BrokerSecurity> security;
     private final OptionalLong bridgeQueueSize;
+    private volatile ClientService clients;
 
-    BridgeExtension(String ownClientId, PublishInboundInterceptor intakeStage, Optional<BrokerSecurity> security,
+    /**
+     * @param heldAcks the intake's PUBACK stage, where pipelined publishes wait for the spool
+     *                 ({@code intake: extension})
+     */
+    BridgeExtension(String ownClientId, PublishInboundInterceptor intakeStage,
+            Optional<PubackOutboundInterceptor> heldAcks, Optional<BrokerSecurity> security,
             OptionalLong bridgeQueueSize) {
         this.ownClientId = ownClientId;
         this.intakeStage = intakeStage;
+        this.heldAcks = heldAcks;
         this.security = security;
         this.bridgeQueueSize = bridgeQueueSize;
+    }
+
+    /**
+     * Disconnects a client of this broker (its PUBACKs not yet written are then never sent);
+     * completes when done, or at once with {@code false} before the broker started.
+     */
+    CompletableFuture<Boolean> disconnect(String clientId, String reason) {
+        ClientService c = clients;
+        if (c == null) {
+            return CompletableFuture.completedFuture(false);
+        }
+        return c.disconnectClient(clientId, false, DisconnectReasonCode.UNSPECIFIED_ERROR, reason);
     }
 
     @Override
@@ -45,8 +69,12 @@ final class BridgeExtension implements ExtensionMain {
             }
             intakeStage.onInboundPublish(in, out);
         };
-        Services.initializerRegistry().setClientInitializer(
-                (initializerInput, clientContext) -> clientContext.addPublishInboundInterceptor(combined));
+        // Kept here: with several embedded brokers in one JVM (tests), Services is the last one's later.
+        clients = Services.clientService();
+        Services.initializerRegistry().setClientInitializer((initializerInput, clientContext) -> {
+            clientContext.addPublishInboundInterceptor(combined);
+            heldAcks.ifPresent(clientContext::addPubackOutboundInterceptor);
+        });
     }
 
     /**

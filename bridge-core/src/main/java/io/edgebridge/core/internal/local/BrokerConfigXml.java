@@ -22,6 +22,13 @@ final class BrokerConfigXml {
         }
     }
 
+    /**
+     * How many QoS 1/2 publishes an MQTT 5 device may have unacknowledged (HiveMQ's default is 10).
+     * With {@code intake: extension} a device's PUBACK waits for the spool's fsync, so this is how
+     * many of its publishes can share one; MQTT 3 devices have no such limit.
+     */
+    static final int SERVER_RECEIVE_MAXIMUM = 100;
+
     private BrokerConfigXml() {
     }
 
@@ -51,6 +58,9 @@ final class BrokerConfigXml {
                             <max-queue-size>%d</max-queue-size>
                             <strategy>%s</strategy>
                         </queued-messages>
+                        <receive-maximum>
+                            <server-receive-maximum>%d</server-receive-maximum>
+                        </receive-maximum>
                     </mqtt>
                     <persistence>
                         <mode>%s</mode>
@@ -63,6 +73,7 @@ final class BrokerConfigXml {
                 xml,
                 config.maxQueueSize(),
                 config.queueStrategy().name().toLowerCase(Locale.ROOT).replace('_', '-'),
+                SERVER_RECEIVE_MAXIMUM,
                 config.persistence().name().toLowerCase(Locale.ROOT).replace('_', '-'));
     }
 

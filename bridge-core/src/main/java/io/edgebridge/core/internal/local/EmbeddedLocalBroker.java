@@ -29,6 +29,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -124,9 +125,13 @@ public final class EmbeddedLocalBroker implements LocalBroker {
             session = s;
 
             PublishInboundInterceptor intakeStage;
+            AtomicReference<BridgeExtension> started = new AtomicReference<>();
             if (inProcess) {
-                interceptor = new IntakeInterceptor(intake, ownClientId);
-                intakeStage = interceptor;
+                IntakeInterceptor i = new IntakeInterceptor(intake, ownClientId,
+                        id -> started.get().disconnect(id, "bridge could not store a message"), System::nanoTime);
+                interceptor = i;
+                intakeStage = i;
+                timer.scheduleWithFixedDelay(i::forgetStale, 30, 30, TimeUnit.SECONDS);
             } else {
                 IntakeBacklog b = counted.get();
                 backlog = b;
@@ -138,8 +143,10 @@ public final class EmbeddedLocalBroker implements LocalBroker {
             drops = BrokerDropCounter.attach(ownClientId, (topic, reason) -> intake.droppedByBroker(topic),
                     reason -> metrics.localDropped(reason).increment()).orElse(null);
 
-            BridgeExtension extension = new BridgeExtension(ownClientId, intakeStage, security,
+            BridgeExtension extension = new BridgeExtension(ownClientId, intakeStage,
+                    Optional.ofNullable(inProcess ? interceptor : null), security,
                     inProcess ? OptionalLong.empty() : OptionalLong.of(BRIDGE_QUEUE_SIZE));
+            started.set(extension);
             return hivemq.start(extension).thenCompose(v -> s.start(inProcess ? null : intake, subscriptions));
         } catch (IOException | GeneralSecurityException | RuntimeException e) {
             return CompletableFuture.failedFuture(e);

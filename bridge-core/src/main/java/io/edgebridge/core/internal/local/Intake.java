@@ -19,6 +19,16 @@ public interface Intake {
     CompletableFuture<Void> accept(String topic, byte[] payload, int qos, boolean retain);
 
     /**
+     * Whether the messages accepted and not yet answered can now be refused only by an I/O fault
+     * (the spool writes and has room for all of them). While it is true, the embedded broker may
+     * hold a device's acknowledgement instead of its publish (pipelining its publishes), because the
+     * refusals that MQTT 5 answers with a reason code (spool full) cannot happen. The default says no.
+     */
+    default boolean certainToTake() {
+        return false;
+    }
+
+    /**
      * Counts a message the local broker acknowledged to its publisher and then discarded before
      * handing it to the bridge (the embedded broker tells; an external one does not). The
      * default counts nothing: for intakes that have no meters (tests).

@@ -82,6 +82,8 @@ final class MqttConnector extends ChannelInboundHandlerAdapter {
     private ScheduledFuture<?> pendingReconnect;
     /** Why the current connection is ending (refused, DISCONNECT, protocol error), for the reconnect log line. */
     private String lostReason;
+    /** When the PINGREQ now unanswered was sent (0: none, or something was read since). Event loop only. */
+    private long pingSentAt;
     /** The protocol error ending the current connection, if any. */
     private ProtocolError protocolError;
     /** The first failure seen on the current connection (its cause when it closes). */
@@ -180,6 +182,7 @@ final class MqttConnector extends ChannelInboundHandlerAdapter {
             return;
         }
         channel = ch;
+        pingSentAt = 0;
         lastCause = null;
         lostReason = null;
         protocolError = null;
@@ -220,6 +223,7 @@ final class MqttConnector extends ChannelInboundHandlerAdapter {
     /** CONNACK, DISCONNECT and PINGRESP stop here; the packets of a session go on to the handlers behind. */
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        pingSentAt = 0; // the broker is alive
         MqttMessage message = (MqttMessage) msg;
         if (message.decoderResult().isFailure()) {
             ReferenceCountUtil.release(msg);
@@ -296,10 +300,17 @@ final class MqttConnector extends ChannelInboundHandlerAdapter {
     public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
         if (event instanceof IdleStateEvent idle) {
             if (idle.state() == IdleState.WRITER_IDLE && ctx.channel() == channel) {
-                ctx.writeAndFlush(new MqttMessage(new MqttFixedHeader(MqttMessageType.PINGREQ, false,
-                        MqttQoS.AT_MOST_ONCE, false, 0)), ctx.voidPromise());
+                ping(ctx);
             } else if (idle.state() == IdleState.READER_IDLE) {
-                fail(ctx, new IllegalStateException("keep-alive timeout: the broker went silent"));
+                // Silent for 1.5 keep-alives. Only a PINGREQ left unanswered for half a keep-alive proves
+                // the broker gone: our own writes (publishes the broker does not acknowledge) postpone
+                // the writer-idle ping, so the silence may just be a broker that was not asked yet.
+                long now = System.nanoTime();
+                if (pingSentAt != 0 && now - pingSentAt >= endpoint.keepAlive().toNanos() / 2) {
+                    fail(ctx, new IllegalStateException("keep-alive timeout: the broker went silent"));
+                } else if (pingSentAt == 0 && ctx.channel() == channel) {
+                    ping(ctx);
+                }
             }
         } else if (event instanceof SslHandshakeCompletionEvent handshake && !handshake.isSuccess()) {
             recordCause(ctx, handshake.cause());
@@ -308,6 +319,14 @@ final class MqttConnector extends ChannelInboundHandlerAdapter {
             lostReason = error.describe();
         }
         ctx.fireUserEventTriggered(event);
+    }
+
+    private void ping(ChannelHandlerContext ctx) {
+        if (pingSentAt == 0) {
+            pingSentAt = System.nanoTime();
+        }
+        ctx.writeAndFlush(new MqttMessage(new MqttFixedHeader(MqttMessageType.PINGREQ, false,
+                MqttQoS.AT_MOST_ONCE, false, 0)), ctx.voidPromise());
     }
 
     @Override

@@ -99,6 +99,14 @@ final class Retention {
         return !refuseNew() || sizes.total() + more <= config.maxBytes();
     }
 
+    /**
+     * Whether {@code more} bytes are certain to fit (any thread): always with {@code drop-oldest};
+     * with {@code refuse-new} when they fit beside what is stored even before a reclaim.
+     */
+    boolean roomFor(long more) {
+        return !refuseNew() || bytes + more <= config.maxBytes();
+    }
+
     /** What an append gets that does not {@linkplain #fits fit}. */
     SpoolFullException fullRefusal() {
         return new SpoolFullException(config.maxBytes());

@@ -131,6 +131,16 @@ public final class Spool implements AutoCloseable {
         return writability.writable();
     }
 
+    /**
+     * Whether appends of {@code bytes} in total (everything waiting for the writer included) can
+     * now fail only by an I/O error: the spool writes, and with {@code refuse-new} they fit beside
+     * what is stored. A caller may then promise an acknowledgement before the append completes
+     * (the embedded broker's pipelined intake); otherwise it waits for the append's answer.
+     */
+    public boolean certainToTake(long bytes) {
+        return writability.writable() && retention.roomFor(bytes);
+    }
+
     /** Why the spool cannot write and refuses appends, while it cannot. */
     public Optional<String> writeProblem() {
         return writability.problem();

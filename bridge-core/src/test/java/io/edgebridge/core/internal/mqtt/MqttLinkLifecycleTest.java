@@ -7,11 +7,18 @@ import io.edgebridge.config.Backoff;
 import io.edgebridge.config.MqttEndpointConfig;
 import io.edgebridge.config.MqttEndpointConfig.MqttVersion;
 import io.edgebridge.core.testing.Mosquitto;
+import io.edgebridge.core.testing.MqttStandIn;
 import io.edgebridge.core.testing.Ports;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -44,6 +51,55 @@ class MqttLinkLifecycleTest {
             await().during(Duration.ofSeconds(4)).atMost(Duration.ofSeconds(6)).pollInterval(Duration.ofMillis(10))
                     .until(link::isConnected);
             link.disconnect().get(5, TimeUnit.SECONDS);
+        }
+    }
+
+    /**
+     * Publishes the broker never acknowledges postpone the writer-idle ping, so with nothing read the
+     * reader timed out at 1.5 keep-alives before any ping was due: a healthy broker looked silent and
+     * the link reconnected (CI: a readiness test saw "not connected"). Now an idle reader pings first.
+     */
+    @Test
+    void shortKeepAlive_publishesNeverAcknowledged_linkStaysConnected() throws Exception {
+        try (MqttStandIn broker = new MqttStandIn(false)) {
+            MqttLink link = MqttLinks.create(endpoint(broker.port(), MqttVersion.V3_1_1, Duration.ofSeconds(1)),
+                    "test", 10);
+            link.connect().get(10, TimeUnit.SECONDS);
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            int i = 0;
+            while (System.nanoTime() < end) {
+                link.publish(new OutgoingMessage("t/" + i++, new byte[1], 1, false, Map.of(), Optional.empty()));
+                Thread.sleep(400);
+            }
+            assertThat(broker.connects()).as("one connection, never a reconnect").isEqualTo(1);
+            link.disconnect().get(5, TimeUnit.SECONDS);
+        }
+    }
+
+    /** A broker that accepts the connection and then never answers anything, PINGREQ included. */
+    @Test
+    void shortKeepAlive_brokerThatStopsAnswering_isDetectedWithinAFewKeepAlives() throws Exception {
+        try (ServerSocket server = new ServerSocket(0, 5, InetAddress.getLoopbackAddress())) {
+            Thread silent = new Thread(() -> {
+                try (Socket socket = server.accept()) {
+                    socket.getInputStream().read(new byte[256]); // CONNECT
+                    socket.getOutputStream().write(new byte[] {0x20, 0x02, 0x00, 0x00}); // CONNACK, then nothing
+                    socket.getOutputStream().flush();
+                    Thread.sleep(10_000);
+                } catch (IOException | InterruptedException e) {
+                    // the test ends it
+                }
+            }, "silent-broker");
+            silent.setDaemon(true);
+            silent.start();
+            MqttLink link = MqttLinks.create(endpoint(server.getLocalPort(), MqttVersion.V3_1_1, Duration.ofSeconds(1)),
+                    "test", 10);
+            link.connect().get(10, TimeUnit.SECONDS);
+            long connected = System.nanoTime();
+            await().atMost(Duration.ofSeconds(6)).pollInterval(Duration.ofMillis(20)).until(() -> !link.isConnected());
+            assertThat(Duration.ofNanos(System.nanoTime() - connected)).isLessThan(Duration.ofMillis(4500));
+            link.disconnect().get(5, TimeUnit.SECONDS);
+            silent.interrupt();
         }
     }
 

@@ -151,7 +151,9 @@ class SpoolDiskFullFaultTest {
             long duplicates;
             long counted;
             try (var bridge = TestBridge.start(dir.resolve("bridge"), yaml);
-                    var devices = new Publisher(local.port(), 20)) {
+                    // A device that reconnects: with the embedded broker, one whose publishes were already
+                    // through to the spool (pipelined) when the disk filled is disconnected, not acknowledged.
+                    var devices = Publisher.reconnecting(local.port(), 20)) {
                 AdminClient admin = new AdminClient(bridge.adminPort());
                 load.scheduleAtFixedRate(() -> {
                     for (int k = 0; k < RATE_PER_10_MS; k++) {
