@@ -134,8 +134,7 @@ class SpoolLimitsIntegrationTest {
             Path log = dir.resolve("bridge.log");
             try (var bridge = new BridgeProcess(file, log, "-Xmx96m", "-XX:+ExitOnOutOfMemoryError").start()
                     .awaitStarted(Duration.ofSeconds(60))) {
-                // Ten connections of ten devices each: with the embedded broker one connection's
-                // publishes are spooled one fsync at a time, and this test is about the heap, not that.
+                // Ten connections of ten devices each, as many devices do; this test is about the heap.
                 List<Publisher> devices = new ArrayList<>();
                 try {
                     for (int c = 0; c < 10; c++) {
