@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -171,6 +172,10 @@ class FailoverIntegrationTest {
             }
             atB.awaitDistinct(500, Duration.ofSeconds(30));
             cloudB.stop();
+            // What b's broker sent before it stopped may still be on its way to the recorder.
+            AtomicLong lastSeen = new AtomicLong(-1);
+            await().pollInterval(Duration.ofMillis(250)).atMost(Duration.ofSeconds(10))
+                    .until(() -> lastSeen.getAndSet(atB.total()) == atB.total());
             long receivedByB = atB.total();
 
             for (int i = 1000; i < 3000; i++) {

@@ -30,7 +30,7 @@ public final class UpstreamIntake implements Intake {
     /** Default bound of message bytes waiting for the spool writer before QoS 0 is shed. */
     public static final long DEFAULT_MAX_PENDING_BYTES = 16L << 20;
 
-    private static final CompletableFuture<Void> NOT_BRIDGED = CompletableFuture.completedFuture(null);
+    private static final Accepted NOT_BRIDGED = new Accepted(CompletableFuture.completedFuture(null), false);
     /** Per-message overhead counted against the bound besides payload and topic. */
     private static final int OVERHEAD = 96;
 
@@ -54,8 +54,17 @@ public final class UpstreamIntake implements Intake {
 
     @Override
     public CompletableFuture<Void> accept(String topic, byte[] payload, int qos, boolean retain) {
+        return take(topic, payload, qos, retain, false).stored();
+    }
+
+    @Override
+    public Accepted acceptCertain(String topic, byte[] payload, int qos, boolean retain) {
+        return take(topic, payload, qos, retain, true);
+    }
+
+    private Accepted take(String topic, byte[] payload, int qos, boolean retain, boolean judge) {
         if (stopped) {
-            return CompletableFuture.failedFuture(new SpoolException("bridge is stopping"));
+            return new Accepted(CompletableFuture.failedFuture(new SpoolException("bridge is stopping")), false);
         }
         // Responses to the bridge's own requests (direct methods) are not device data.
         if (topic.startsWith(LocalBroker.RESPONSE_TOPIC_PREFIX)) {
@@ -72,8 +81,12 @@ public final class UpstreamIntake implements Intake {
             }
             return NOT_BRIDGED;
         }
-        pendingBytes.addAndGet(size);
-        return spool.append(clock.getAsLong(), qos, retain, topic, payload).handle((seq, error) -> {
+        // Judged with this message counted and before it can be answered: everything waiting fits.
+        boolean certain = judge && spool.certainToTake(pendingBytes.addAndGet(size));
+        if (!judge) {
+            pendingBytes.addAndGet(size);
+        }
+        CompletableFuture<Void> stored = spool.append(clock.getAsLong(), qos, retain, topic, payload).handle((seq, error) -> {
             pendingBytes.addAndGet(-size);
             if (error == null) {
                 return null;
@@ -86,11 +99,7 @@ public final class UpstreamIntake implements Intake {
             }
             throw new CompletionException(cause);
         });
-    }
-
-    @Override
-    public boolean certainToTake() {
-        return !stopped && spool.certainToTake(pendingBytes.get());
+        return new Accepted(stored, certain);
     }
 
     @Override

@@ -19,13 +19,18 @@ public interface Intake {
     CompletableFuture<Void> accept(String topic, byte[] payload, int qos, boolean retain);
 
     /**
-     * Whether the messages accepted and not yet answered can now be refused only by an I/O fault
-     * (the spool writes and has room for all of them). While it is true, the embedded broker may
-     * hold a device's acknowledgement instead of its publish (pipelining its publishes), because the
-     * refusals that MQTT 5 answers with a reason code (spool full) cannot happen. The default says no.
+     * {@link #accept}'s answer, and whether at the moment the message was taken only an I/O fault
+     * could still refuse it (the spool writes and has room for it and everything else waiting).
+     * While that holds, the embedded broker may hold a device's acknowledgement instead of its
+     * publish (pipelining its publishes): the refusals that MQTT 5 answers with a reason code (spool
+     * full) cannot happen to it.
      */
-    default boolean certainToTake() {
-        return false;
+    record Accepted(CompletableFuture<Void> stored, boolean certain) {
+    }
+
+    /** Like {@link #accept}, and says whether it is certain to be stored (see {@link Accepted}). The default: never. */
+    default Accepted acceptCertain(String topic, byte[] payload, int qos, boolean retain) {
+        return new Accepted(accept(topic, payload, qos, retain), false);
     }
 
     /**

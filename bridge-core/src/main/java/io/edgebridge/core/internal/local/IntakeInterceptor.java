@@ -34,7 +34,7 @@ import org.slf4j.LoggerFactory;
  * <p>Two ways to hold the acknowledgement. HiveMQ runs one client's interceptor calls one at a time,
  * an async one blocking the next, so holding the PUBLISH until the spool answers lets a connection
  * have one message in the spool's group commit at a time (one fsync round trip per message). When
- * the spool can refuse a QoS 1 message only by an I/O fault ({@link Intake#certainToTake}), the
+ * the spool can refuse a QoS 1 message only by an I/O fault ({@link Intake.Accepted#certain}), the
  * PUBLISH is therefore let through at once and its PUBACK is held instead ({@link #onOutboundPuback}):
  * the connection's next publishes reach the spool meanwhile and share its fsync. A PUBACK cannot
  * be turned into a refusal, so if such a message fails after all (a disk error, the bridge stopping,
@@ -109,12 +109,13 @@ final class IntakeInterceptor implements PublishInboundInterceptor, PubackOutbou
             return;
         }
         byte[] payload = copy(packet.getPayload().orElse(null));
-        CompletableFuture<Void> accepted = intake.accept(packet.getTopic(), payload, qos, packet.getRetain());
+        Intake.Accepted taken = intake.acceptCertain(packet.getTopic(), payload, qos, packet.getRetain());
+        CompletableFuture<Void> accepted = taken.stored();
         if (qos == Qos.AT_MOST_ONCE.getQosNumber() || (accepted.isDone() && !accepted.isCompletedExceptionally())) {
             // Not bridged, or QoS 0: there is no acknowledgement to hold back, so the publish is not paused.
             return;
         }
-        if (qos == Qos.AT_LEAST_ONCE.getQosNumber() && !accepted.isDone() && intake.certainToTake()) {
+        if (qos == Qos.AT_LEAST_ONCE.getQosNumber() && taken.certain() && !accepted.isDone()) {
             CompletableFuture<Void> released = accepted.handle((ok, error) -> error)
                     .thenCompose(error -> error == null ? STORED : disconnect(clientId, Futures.unwrap(error)));
             held.put(new Held(clientId, packet.getPacketId()), new Pending(released, nanoClock.getAsLong()));
