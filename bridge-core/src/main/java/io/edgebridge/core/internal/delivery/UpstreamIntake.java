@@ -82,10 +82,8 @@ public final class UpstreamIntake implements Intake {
             return NOT_BRIDGED;
         }
         // Judged with this message counted and before it can be answered: everything waiting fits.
-        boolean certain = judge && spool.certainToTake(pendingBytes.addAndGet(size));
-        if (!judge) {
-            pendingBytes.addAndGet(size);
-        }
+        long waiting = pendingBytes.addAndGet(size);
+        boolean certain = judge && spool.certainToTake(waiting);
         CompletableFuture<Void> stored = spool.append(clock.getAsLong(), qos, retain, topic, payload).handle((seq, error) -> {
             pendingBytes.addAndGet(-size);
             if (error == null) {

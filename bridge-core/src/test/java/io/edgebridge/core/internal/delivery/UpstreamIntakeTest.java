@@ -2,11 +2,14 @@ package io.edgebridge.core.internal.delivery;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.edgebridge.config.SpoolConfig;
+import io.edgebridge.core.internal.local.Intake;
 import io.edgebridge.core.internal.route.RouteTable;
 import io.edgebridge.core.internal.spool.Spool;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -86,5 +89,37 @@ class UpstreamIntakeTest {
         intake.accept("s/a", bytes("held"), 1, false);
         assertThat(intake.accept("other/topic", bytes("x"), 0, false)).isCompleted();
         assertThat(overloadDrops()).isZero();
+    }
+
+    /**
+     * Certain means only an I/O fault can still refuse it: with refuse-new, what is stored plus
+     * everything waiting (this message included) fits; with drop-oldest, always; never once stopping.
+     */
+    @Test
+    void acceptCertain_isCertainOnlyWhileEverythingWaitingFitsBesideWhatIsStored() {
+        try (Spool small = Spool.open(new SpoolConfig(dir.resolve("small"), 4096, Duration.ZERO,
+                SpoolConfig.WhenFull.REFUSE_NEW), System::currentTimeMillis)) {
+            UpstreamIntake intake = new UpstreamIntake(routes, small, System::currentTimeMillis);
+            for (int i = 0; i < 3; i++) {
+                Intake.Accepted taken = intake.acceptCertain("s/a", new byte[1000], 1, false);
+                assertThat(taken.certain()).as("message %d", i).isTrue();
+                taken.stored().join();
+            }
+            Intake.Accepted fourth = intake.acceptCertain("s/a", new byte[1000], 1, false);
+            assertThat(fourth.certain()).isFalse();
+            // Not certain is not refused: the spool may still make room (here: no sink holds anything).
+            fourth.stored().handle((ok, e) -> null).join();
+            intake.stop();
+            assertThat(intake.acceptCertain("s/a", new byte[1], 1, false).certain()).isFalse();
+        }
+        try (Spool dropping = Spool.open(new SpoolConfig(dir.resolve("dropping"), 4096, Duration.ZERO,
+                SpoolConfig.WhenFull.DROP_OLDEST), System::currentTimeMillis)) {
+            UpstreamIntake intake = new UpstreamIntake(routes, dropping, System::currentTimeMillis);
+            for (int i = 0; i < 10; i++) {
+                Intake.Accepted taken = intake.acceptCertain("s/a", new byte[1000], 1, false);
+                assertThat(taken.certain()).isTrue();
+                taken.stored().join();
+            }
+        }
     }
 }
