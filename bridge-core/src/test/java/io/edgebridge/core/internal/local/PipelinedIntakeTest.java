@@ -124,8 +124,8 @@ class PipelinedIntakeTest {
         intake.certain = true;
         CompletableFuture<Mqtt5PublishResult> first = publish(0, MqttQos.AT_LEAST_ONCE);
         await().atMost(Duration.ofSeconds(10)).until(() -> intake.accepted.size() == 1);
-        Thread.sleep(300);
-        assertThat(first).as("no PUBACK before the spool answers").isNotDone();
+        await("no PUBACK before the spool answers").during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2))
+                .until(() -> !first.isDone());
         intake.accepted.get(0).complete(null);
         assertThat(first.get(10, TimeUnit.SECONDS).getError()).isEmpty();
 
@@ -151,9 +151,9 @@ class PipelinedIntakeTest {
 
         await().atMost(Duration.ofSeconds(10)).until(() -> device.getState() != MqttClientState.CONNECTED);
         // Never a success: the publish fails with the connection (or is still unanswered).
-        Thread.sleep(300);
-        assertThat(sent.isDone() && !sent.isCompletedExceptionally() && sent.get().getError().isEmpty())
-                .as("a PUBACK for a message the spool did not store").isFalse();
+        await("never a PUBACK for a message the spool did not store").during(Duration.ofMillis(300))
+                .atMost(Duration.ofSeconds(2))
+                .until(() -> !(sent.isDone() && !sent.isCompletedExceptionally() && sent.join().getError().isEmpty()));
     }
 
     @Test
@@ -163,8 +163,8 @@ class PipelinedIntakeTest {
         CompletableFuture<Mqtt5PublishResult> first = publish(1, MqttQos.AT_LEAST_ONCE);
         CompletableFuture<Mqtt5PublishResult> second = publish(2, MqttQos.AT_LEAST_ONCE);
         await().atMost(Duration.ofSeconds(10)).until(() -> intake.accepted.size() == 1);
-        Thread.sleep(300);
-        assertThat(intake.accepted).as("the second waits for the first's answer").hasSize(1);
+        await("the second waits for the first's answer").during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2))
+                .until(() -> intake.accepted.size() == 1);
 
         intake.accepted.get(0).completeExceptionally(new SpoolFullException(1024));
         await().atMost(Duration.ofSeconds(10)).until(() -> intake.accepted.size() == 2);
@@ -185,9 +185,8 @@ class PipelinedIntakeTest {
         CompletableFuture<Mqtt5PublishResult> first = publish(1, MqttQos.EXACTLY_ONCE);
         publish(2, MqttQos.EXACTLY_ONCE);
         await().atMost(Duration.ofSeconds(10)).until(() -> intake.accepted.size() == 1);
-        Thread.sleep(300);
-        assertThat(intake.accepted).hasSize(1);
-        assertThat(first).isNotDone();
+        await("QoS 2: the second waits for the first's answer").during(Duration.ofMillis(300))
+                .atMost(Duration.ofSeconds(2)).until(() -> intake.accepted.size() == 1 && !first.isDone());
         intake.accepted.get(0).complete(null);
         await().atMost(Duration.ofSeconds(10)).until(() -> intake.accepted.size() == 2);
         assertThat(first.get(10, TimeUnit.SECONDS).getError()).isEmpty();

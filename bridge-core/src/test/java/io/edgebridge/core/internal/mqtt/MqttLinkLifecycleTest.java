@@ -17,7 +17,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -65,13 +69,17 @@ class MqttLinkLifecycleTest {
             MqttLink link = MqttLinks.create(endpoint(broker.port(), MqttVersion.V3_1_1, Duration.ofSeconds(1)),
                     "test", 10);
             link.connect().get(10, TimeUnit.SECONDS);
-            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-            int i = 0;
-            while (System.nanoTime() < end) {
-                link.publish(new OutgoingMessage("t/" + i++, new byte[1], 1, false, Map.of(), Optional.empty()));
-                Thread.sleep(400);
+            ScheduledExecutorService load = Executors.newSingleThreadScheduledExecutor();
+            AtomicInteger sent = new AtomicInteger();
+            try {
+                load.scheduleAtFixedRate(() -> link.publish(new OutgoingMessage("t/" + sent.getAndIncrement(),
+                        new byte[1], 1, false, Map.of(), Optional.empty())), 0, 400, TimeUnit.MILLISECONDS);
+                await("one connection, never a reconnect").during(Duration.ofSeconds(5)).atMost(Duration.ofSeconds(6))
+                        .until(() -> broker.connects() == 1);
+            } finally {
+                load.shutdownNow();
             }
-            assertThat(broker.connects()).as("one connection, never a reconnect").isEqualTo(1);
+            assertThat(sent.get()).isGreaterThanOrEqualTo(10);
             link.disconnect().get(5, TimeUnit.SECONDS);
         }
     }
@@ -80,12 +88,13 @@ class MqttLinkLifecycleTest {
     @Test
     void shortKeepAlive_brokerThatStopsAnswering_isDetectedWithinAFewKeepAlives() throws Exception {
         try (ServerSocket server = new ServerSocket(0, 5, InetAddress.getLoopbackAddress())) {
+            CountDownLatch done = new CountDownLatch(1);
             Thread silent = new Thread(() -> {
                 try (Socket socket = server.accept()) {
                     socket.getInputStream().read(new byte[256]); // CONNECT
                     socket.getOutputStream().write(new byte[] {0x20, 0x02, 0x00, 0x00}); // CONNACK, then nothing
                     socket.getOutputStream().flush();
-                    Thread.sleep(10_000);
+                    done.await(10, TimeUnit.SECONDS); // holds the connection open, silent
                 } catch (IOException | InterruptedException e) {
                     // the test ends it
                 }
@@ -99,7 +108,7 @@ class MqttLinkLifecycleTest {
             await().atMost(Duration.ofSeconds(6)).pollInterval(Duration.ofMillis(20)).until(() -> !link.isConnected());
             assertThat(Duration.ofNanos(System.nanoTime() - connected)).isLessThan(Duration.ofMillis(4500));
             link.disconnect().get(5, TimeUnit.SECONDS);
-            silent.interrupt();
+            done.countDown();
         }
     }
 
